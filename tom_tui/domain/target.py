@@ -1,0 +1,341 @@
+"""Targets: what is observed. Sidereal (fixed coordinates) or non-sidereal (orbital elements).
+
+Field names and the non-sidereal schemes follow TOM Toolkit so that its CSV files and its users'
+habits carry over unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tom_tui.errors import ValidationError
+
+SIDEREAL = "SIDEREAL"
+NON_SIDEREAL = "NON_SIDEREAL"
+TARGET_TYPES = (SIDEREAL, NON_SIDEREAL)
+
+SIDEREAL_FIELDS = ("ra", "dec", "epoch", "pm_ra", "pm_dec", "parallax", "distance", "distance_err")
+ORBITAL_FIELDS = (
+    "epoch_of_elements",
+    "mean_anomaly",
+    "arg_of_perihelion",
+    "eccentricity",
+    "lng_asc_node",
+    "inclination",
+    "mean_daily_motion",
+    "semimajor_axis",
+    "epoch_of_perihelion",
+    "ephemeris_period",
+    "ephemeris_period_err",
+    "ephemeris_epoch",
+    "ephemeris_epoch_err",
+    "perihdist",
+)
+NUMERIC_FIELDS = SIDEREAL_FIELDS + ORBITAL_FIELDS
+SCHEMES = ("MPC_MINOR_PLANET", "MPC_COMET", "JPL_MAJOR_PLANET")
+REQUIRED_ORBITAL_FIELDS = ("epoch_of_elements", "inclination", "lng_asc_node", "arg_of_perihelion", "eccentricity")
+REQUIRED_PER_SCHEME = {
+    "MPC_COMET": ("perihdist", "epoch_of_perihelion"),
+    "MPC_MINOR_PLANET": ("mean_anomaly", "semimajor_axis"),
+    "JPL_MAJOR_PLANET": ("mean_daily_motion", "mean_anomaly", "semimajor_axis"),
+}
+FIELD_HELP = {
+    "ra": "right ascension in degrees [0, 360) or sexagesimal hours (12:34:56.7)",
+    "dec": "declination in degrees [-90, 90] or sexagesimal degrees (-12:34:56)",
+    "epoch": "epoch of the coordinates in Julian years (2000)",
+    "pm_ra": "proper motion in RA, mas/yr",
+    "pm_dec": "proper motion in Dec, mas/yr",
+    "parallax": "parallax, mas",
+    "distance": "distance, pc",
+    "distance_err": "distance error, pc",
+    "epoch_of_elements": "epoch of the elements, MJD",
+    "mean_anomaly": "mean anomaly, degrees",
+    "arg_of_perihelion": "argument of perihelion (J2000), degrees",
+    "eccentricity": "eccentricity",
+    "lng_asc_node": "longitude of the ascending node (J2000), degrees",
+    "inclination": "inclination to the ecliptic (J2000), degrees",
+    "mean_daily_motion": "mean daily motion, degrees/day",
+    "semimajor_axis": "semi-major axis, AU",
+    "epoch_of_perihelion": "epoch of perihelion, MJD",
+    "ephemeris_period": "period, days",
+    "ephemeris_period_err": "period error, days",
+    "ephemeris_epoch": "ephemeris epoch, days",
+    "ephemeris_epoch_err": "ephemeris epoch error, days",
+    "perihdist": "perihelion distance, AU",
+}
+
+_SIMPLIFY = re.compile(r"[\s\-_()]+")
+
+
+def simplify_name(name: str) -> str:
+    """The form two names are compared in: case, spaces, ``-``, ``_`` and parentheses ignored."""
+    return _SIMPLIFY.sub("", name).lower()
+
+
+def parse_float(field_name: str, value: Any, expected: str | None = None) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"{field_name}: {value!r} is not a number; expected {expected or 'a number'}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"{field_name}: {value!r} is not a number; expected {expected or FIELD_HELP.get(field_name, 'a number')}"
+        ) from None
+    if not math.isfinite(number):
+        raise ValidationError(f"{field_name}: {value!r} is not a finite number")
+    return number
+
+
+def _parse_sexagesimal(value: str, unit: str) -> float:
+    from astropy.coordinates import Angle  # only for sexagesimal input: astropy is slow to import
+
+    return float(Angle(value, unit=unit).degree)
+
+
+def parse_ra(value: Any) -> float | None:
+    """RA in degrees from degrees, ``HH:MM:SS.s``, ``HH MM SS`` or ``12h34m56s``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        degrees = float(value)
+    except (TypeError, ValueError):
+        text = str(value).strip()
+        try:
+            degrees = _parse_sexagesimal(text, "hourangle")
+        except Exception:
+            raise ValidationError(f"ra: {value!r} is not an angle; expected {FIELD_HELP['ra']}") from None
+    if not math.isfinite(degrees) or not 0.0 <= degrees < 360.0:
+        raise ValidationError(f"ra: {value!r} is outside [0, 360) degrees")
+    return degrees
+
+
+def parse_dec(value: Any) -> float | None:
+    """Dec in degrees from degrees, ``±DD:MM:SS.s``, ``±DD MM SS`` or ``-12d34m56s``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        degrees = float(value)
+    except (TypeError, ValueError):
+        text = str(value).strip()
+        try:
+            degrees = _parse_sexagesimal(text, "deg")
+        except Exception:
+            raise ValidationError(f"dec: {value!r} is not an angle; expected {FIELD_HELP['dec']}") from None
+    if not math.isfinite(degrees) or not -90.0 <= degrees <= 90.0:
+        raise ValidationError(f"dec: {value!r} is outside [-90, 90] degrees")
+    return degrees
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_extra_value(raw: Any) -> Any:
+    """Type an extra's value: int, float, bool and ISO dates are recognised, the rest stays text.
+
+    Dates stay ISO 8601 strings (JSON has no date type), normalised so they sort as dates.
+    """
+    if not isinstance(raw, str):
+        return raw
+    text = raw.strip()
+    lowered = text.lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+        if math.isfinite(number):
+            return number
+    except ValueError:
+        pass
+    if _DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            return text
+    if _DATETIME.match(text):
+        try:
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
+        except ValueError:
+            return text
+    return text
+
+
+def extra_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str) and (_DATE.match(value) or _DATETIME.match(value)):
+        return "date"
+    return "text"
+
+
+@dataclass
+class Target:
+    """A target as stored. ``id`` is assigned by the store and never reused."""
+
+    name: str
+    type: str = SIDEREAL
+    id: int | None = None
+    ra: float | None = None
+    dec: float | None = None
+    epoch: float | None = None
+    pm_ra: float | None = None
+    pm_dec: float | None = None
+    parallax: float | None = None
+    distance: float | None = None
+    distance_err: float | None = None
+    scheme: str | None = None
+    epoch_of_elements: float | None = None
+    mean_anomaly: float | None = None
+    arg_of_perihelion: float | None = None
+    eccentricity: float | None = None
+    lng_asc_node: float | None = None
+    inclination: float | None = None
+    mean_daily_motion: float | None = None
+    semimajor_axis: float | None = None
+    epoch_of_perihelion: float | None = None
+    ephemeris_period: float | None = None
+    ephemeris_period_err: float | None = None
+    ephemeris_epoch: float | None = None
+    ephemeris_epoch_err: float | None = None
+    perihdist: float | None = None
+    aliases: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    lists: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    created: str | None = None
+    modified: str | None = None
+
+    @property
+    def is_sidereal(self) -> bool:
+        return self.type == SIDEREAL
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+    def to_document(self) -> dict[str, Any]:
+        """The JSON document stored in TinyDB (no ``None`` values, to keep files small)."""
+        document = {key: value for key, value in asdict(self).items() if value is not None and key != "id"}
+        return document
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], target_id: int | None = None) -> Target:
+        known = {key: document[key] for key in cls.__dataclass_fields__ if key in document}
+        target = cls(**known)
+        if target_id is not None:
+            target.id = target_id
+        return target
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON form: every field of the target's type, ``null`` when unknown."""
+        data: dict[str, Any] = {"id": self.id, "name": self.name, "type": self.type}
+        fields = SIDEREAL_FIELDS if self.is_sidereal else ("scheme", *ORBITAL_FIELDS)
+        if not self.is_sidereal:
+            data["ra"], data["dec"] = self.ra, self.dec
+        for key in fields:
+            data[key] = getattr(self, key)
+        data.update(
+            aliases=list(self.aliases),
+            tags=list(self.tags),
+            lists=list(self.lists),
+            extra=dict(self.extra),
+            created=self.created,
+            modified=self.modified,
+        )
+        return data
+
+
+def _clean_names(values: list[str], what: str) -> list[str]:
+    cleaned: list[str] = []
+    for value in values:
+        text = str(value).strip()
+        if not text:
+            raise ValidationError(f"{what}: empty value")
+        if text not in cleaned:
+            cleaned.append(text)
+    return cleaned
+
+
+def build_target(fields: dict[str, Any]) -> Target:
+    """Validate raw input (strings from a CLI, CSV or form) into a :class:`Target`.
+
+    Every problem is reported at once, one line per field, naming the value and what was expected.
+    """
+    problems: list[str] = []
+    name = str(fields.get("name") or "").strip()
+    if not name:
+        problems.append("name: missing; every target needs a name")
+    target_type = str(fields.get("type") or "").strip().upper()
+    scheme = str(fields.get("scheme") or "").strip().upper() or None
+    if not target_type:
+        target_type = NON_SIDEREAL if scheme else SIDEREAL
+    if target_type not in TARGET_TYPES:
+        problems.append(f"type: {fields.get('type')!r} is not a target type; expected SIDEREAL or NON_SIDEREAL")
+        target_type = SIDEREAL
+    values: dict[str, Any] = {}
+    for key in NUMERIC_FIELDS:
+        raw = fields.get(key)
+        try:
+            if key == "ra":
+                values[key] = parse_ra(raw)
+            elif key == "dec":
+                values[key] = parse_dec(raw)
+            else:
+                values[key] = parse_float(key, raw)
+        except ValidationError as error:
+            problems.append(str(error))
+            values[key] = None
+    if target_type == SIDEREAL:
+        for key in ("ra", "dec"):
+            if values[key] is None and not any(key in p.split(":")[0] for p in problems):
+                problems.append(f"{key}: missing; a sidereal target needs {FIELD_HELP[key]}")
+        scheme = None
+    else:
+        if scheme is None:
+            problems.append(f"scheme: missing; a non-sidereal target needs one of {', '.join(SCHEMES)}")
+        elif scheme not in SCHEMES:
+            problems.append(f"scheme: {scheme!r} is not an orbital element scheme; expected one of {', '.join(SCHEMES)}")
+        required = REQUIRED_ORBITAL_FIELDS + REQUIRED_PER_SCHEME.get(scheme or "", ())
+        for key in required:
+            if values[key] is None and not any(p.startswith(f"{key}:") for p in problems):
+                problems.append(f"{key}: missing; the {scheme} scheme needs {FIELD_HELP[key]}")
+        eccentricity = values.get("eccentricity")
+        if eccentricity is not None and eccentricity < 0:
+            problems.append(f"eccentricity: {eccentricity} is negative; expected a value >= 0")
+    aliases = tags = lists = []
+    try:
+        aliases = _clean_names(list(fields.get("aliases") or []), "alias")
+        tags = _clean_names(list(fields.get("tags") or []), "tag")
+        lists = _clean_names(list(fields.get("lists") or []), "list")
+    except ValidationError as error:
+        problems.append(str(error))
+    if name and any(simplify_name(alias) == simplify_name(name) for alias in aliases):
+        aliases = [alias for alias in aliases if simplify_name(alias) != simplify_name(name)]
+    extra_raw = fields.get("extra") or {}
+    extra = {str(key).strip(): parse_extra_value(value) for key, value in dict(extra_raw).items()}
+    if any(not key for key in extra):
+        problems.append("extra: empty key; expected KEY=VALUE")
+    if problems:
+        raise ValidationError(problems[0], problems)
+    return Target(
+        name=name,
+        type=target_type,
+        scheme=scheme,
+        aliases=aliases,
+        tags=tags,
+        lists=lists,
+        extra=extra,
+        **values,
+    )

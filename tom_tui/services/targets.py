@@ -1,0 +1,469 @@
+"""Target operations shared by the CLI, the TUI and jobs: add, edit, delete, merge, query.
+
+Every path that creates targets goes through :func:`add_targets`, which applies duplicate
+protection (name/alias match, then position match) and the caller's policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tom_tui.domain.target import Target, build_target, parse_dec, parse_ra, simplify_name
+from tom_tui.errors import DuplicateError, ValidationError
+from tom_tui.services.hooks import target_data_holders
+from tom_tui.store.store import Store
+from tom_tui.store.target_index import TargetIndex, chord_for, unit_vectors
+from tom_tui.store.targets import TargetRepository
+from tom_tui.store.transaction import Transaction
+
+DEFAULT_DUPLICATE_RADIUS_ARCSEC = 2.0
+
+
+class OnDuplicate(StrEnum):
+    ERROR = "error"
+    SKIP = "skip"
+    MERGE = "merge"
+
+
+@dataclass
+class DuplicateMatch:
+    existing_id: int
+    existing_name: str
+    reason: str  # "name", "alias" or "position"
+    matched: str  # the name that matched, or the separation for a position match
+    separation_arcsec: float | None = None
+
+    def describe(self) -> str:
+        if self.reason == "position":
+            return f"lies {self.separation_arcsec:.2f}″ from existing target {self.existing_name!r}"
+        return f"{self.matched!r} matches the {self.reason} of existing target {self.existing_name!r}"
+
+
+@dataclass
+class AddOutcome:
+    target: Target
+    action: str  # "created", "skipped" or "merged"
+    match: DuplicateMatch | None = None
+
+
+@dataclass
+class TargetFilter:
+    """What the target list shows; every field optional."""
+
+    name: str | None = None  # substring of the name or an alias, case-insensitive
+    tags: list[str] = field(default_factory=list)
+    lists: list[str] = field(default_factory=list)
+    type: str | None = None
+    cone: tuple[float, float, float] | None = None  # ra, dec (deg), radius (arcsec)
+    sort: str = "name"
+    descending: bool = False
+
+
+def merge_into(existing: Target, incoming: Target, claimed_keys: dict[str, int]) -> Target:
+    """Fold ``incoming`` into ``existing``: its names become aliases, its tags, lists and missing
+    fields and extras are added; what ``existing`` already has is kept."""
+    assert existing.id is not None
+    for name in incoming.names:
+        key = simplify_name(name)
+        owner = claimed_keys.get(key)
+        if owner is None or owner == existing.id:
+            if key not in {simplify_name(n) for n in existing.names}:
+                existing.aliases.append(name)
+            claimed_keys[key] = existing.id
+    for tag in incoming.tags:
+        if tag not in existing.tags:
+            existing.tags.append(tag)
+    for list_name in incoming.lists:
+        if list_name not in existing.lists:
+            existing.lists.append(list_name)
+    for key, value in incoming.extra.items():
+        existing.extra.setdefault(key, value)
+    for attribute in Target.__dataclass_fields__:
+        if attribute in {"id", "name", "type", "aliases", "tags", "lists", "extra", "created", "modified"}:
+            continue
+        if getattr(existing, attribute) is None and getattr(incoming, attribute) is not None:
+            setattr(existing, attribute, getattr(incoming, attribute))
+    return existing
+
+
+def add_targets(
+    repo: TargetRepository,
+    targets: Sequence[Target],
+    on_duplicate: OnDuplicate,
+    radius_arcsec: float,
+    labels: Sequence[str] | None = None,
+) -> list[AddOutcome]:
+    """Add many targets in one transaction, matching each against the store and earlier ones.
+
+    With ``ERROR`` every duplicate is collected and one :class:`ValidationError` lists them all
+    (``labels[i]`` names where target ``i`` came from, e.g. ``line 12``); nothing is written.
+    """
+    index = repo.index
+    claimed: dict[str, int] = dict(index.key_map()) if len(targets) > 50 else {}
+    position_match = _position_matcher(index, targets, radius_arcsec)
+    outcomes: list[AddOutcome] = []
+    problems: list[str] = []
+    new_targets: list[Target] = []
+    pending_by_key: dict[str, int] = {}  # key -> position in `targets` of an earlier new target
+    changed: dict[int, Target] = {}
+    resolved_for_row: dict[int, int | None] = {}  # row -> stored target id it became or merged into
+
+    def lookup_key(key: str) -> int | None:
+        if claimed:
+            return claimed.get(key)
+        return index.id_for_key(key)
+
+    for row, target in enumerate(targets):
+        label = labels[row] if labels else target.name
+        match: DuplicateMatch | None = None
+        earlier_row: int | None = None
+        for position, name in enumerate(target.names):
+            key = simplify_name(name)
+            existing_id = lookup_key(key)
+            if existing_id is not None:
+                existing = changed.get(existing_id) or repo.get(existing_id)
+                match = DuplicateMatch(existing_id, existing.name, "name" if position == 0 else "alias", name)
+                break
+            if key in pending_by_key:
+                earlier_row = pending_by_key[key]
+                break
+        if match is None and earlier_row is None and target.is_sidereal:
+            found = position_match(row)
+            if found is not None:
+                kind, where, separation = found
+                if kind == "stored":
+                    existing = changed.get(where) or repo.get(where)
+                    match = DuplicateMatch(where, existing.name, "position", "", separation)
+                else:
+                    earlier_row = where
+        if earlier_row is not None:
+            earlier = targets[earlier_row]
+            separation = None
+            if match is None:
+                match = DuplicateMatch(-1, earlier.name, "name", target.name, separation)
+        if match is None:
+            outcomes.append(AddOutcome(target, "created"))
+            new_targets.append(target)
+            for name in target.names:
+                pending_by_key[simplify_name(name)] = row
+            resolved_for_row[row] = None
+            continue
+        if on_duplicate is OnDuplicate.ERROR:
+            where = f"{label}: " if labels else ""
+            earlier_note = f" (also in this import as {targets[earlier_row].name!r})" if earlier_row is not None else ""
+            problems.append(f"{where}{target.name!r} duplicates an existing target: {match.describe()}{earlier_note}")
+            outcomes.append(AddOutcome(target, "skipped", match))
+            continue
+        if on_duplicate is OnDuplicate.SKIP:
+            outcomes.append(AddOutcome(target, "skipped", match))
+            continue
+        if earlier_row is not None:
+            host = targets[earlier_row]
+            merge_into_pending(host, target)
+            for name in target.names:
+                pending_by_key.setdefault(simplify_name(name), earlier_row)
+            outcomes.append(AddOutcome(host, "merged", match))
+            continue
+        existing = changed.get(match.existing_id) or repo.get(match.existing_id)
+        if not claimed:
+            claimed.update({simplify_name(n): match.existing_id for n in existing.names})
+            for name in target.names:
+                owner = index.id_for_key(simplify_name(name))
+                if owner is not None:
+                    claimed.setdefault(simplify_name(name), owner)
+        merged = merge_into(existing, target, claimed)
+        changed[match.existing_id] = merged
+        outcomes.append(AddOutcome(merged, "merged", match))
+
+    if problems:
+        raise ValidationError(f"{len(problems)} duplicate target(s); nothing was added", problems)
+    if changed:
+        repo.replace_many(list(changed.values()))
+    if new_targets:
+        repo.insert_many(new_targets)
+    return outcomes
+
+
+def merge_into_pending(host: Target, incoming: Target) -> None:
+    """Merge two rows of the same import before either is stored."""
+    host_keys = {simplify_name(n) for n in host.names}
+    for name in incoming.names:
+        if simplify_name(name) not in host_keys:
+            host.aliases.append(name)
+            host_keys.add(simplify_name(name))
+    host.tags.extend(t for t in incoming.tags if t not in host.tags)
+    host.lists.extend(x for x in incoming.lists if x not in host.lists)
+    for key, value in incoming.extra.items():
+        host.extra.setdefault(key, value)
+
+
+def _position_matcher(
+    index: TargetIndex, targets: Sequence[Target], radius_arcsec: float
+) -> Any:
+    """A function row -> ("stored", id, sep) | ("earlier", row, sep) | None for sidereal targets."""
+    if len(targets) <= 50:
+
+        def one_by_one(row: int) -> tuple[str, int, float] | None:
+            target = targets[row]
+            assert target.ra is not None and target.dec is not None
+            hit = index.nearest_within(target.ra, target.dec, radius_arcsec)
+            if hit is not None:
+                return ("stored", int(index.ids[hit.row]), hit.separation_arcsec)
+            for earlier in range(row):
+                other = targets[earlier]
+                if other.is_sidereal and other.ra is not None and other.dec is not None:
+                    separation = _separation(target.ra, target.dec, other.ra, other.dec)
+                    if separation <= radius_arcsec:
+                        return ("earlier", earlier, separation)
+            return None
+
+        return one_by_one
+
+    from scipy.spatial import cKDTree
+
+    rows = [i for i, t in enumerate(targets) if t.is_sidereal and t.ra is not None and t.dec is not None]
+    chord = chord_for(radius_arcsec)
+    stored_hits: dict[int, tuple[int, float]] = {}
+    earlier_hits: dict[int, tuple[int, float]] = {}
+    if rows:
+        ra = np.array([targets[i].ra for i in rows], dtype=np.float64)
+        dec = np.array([targets[i].dec for i in rows], dtype=np.float64)
+        xyz = unit_vectors(ra, dec)
+        stored_ra = index.table.column("ra").to_numpy(zero_copy_only=False).astype(np.float64)
+        stored_dec = index.table.column("dec").to_numpy(zero_copy_only=False).astype(np.float64)
+        valid = np.flatnonzero(np.isfinite(stored_ra) & np.isfinite(stored_dec))
+        if valid.size:
+            tree = cKDTree(unit_vectors(stored_ra[valid], stored_dec[valid]))
+            distance, nearest = tree.query(xyz, distance_upper_bound=chord)
+            for k in np.flatnonzero(np.isfinite(distance)):
+                stored_row = valid[nearest[k]]
+                separation = _chord_to_arcsec(float(distance[k]))
+                stored_hits[rows[k]] = (int(index.ids[stored_row]), separation)
+        pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray")
+        for first, second in sorted(map(tuple, pairs.tolist()), key=lambda p: (max(p), min(p))):
+            early, late = rows[min(first, second)], rows[max(first, second)]
+            if late not in earlier_hits:
+                earlier_hits[late] = (early, _chord_to_arcsec(float(np.linalg.norm(xyz[first] - xyz[second]))))
+
+    def batched(row: int) -> tuple[str, int, float] | None:
+        if row in stored_hits:
+            return ("stored", *stored_hits[row])
+        if row in earlier_hits:
+            return ("earlier", *earlier_hits[row])
+        return None
+
+    return batched
+
+
+def _chord_to_arcsec(chord: float) -> float:
+    return float(np.degrees(2.0 * np.arcsin(min(1.0, chord / 2.0))) * 3600.0)
+
+
+def _separation(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
+    from tom_tui.store.target_index import separation_arcsec
+
+    return float(separation_arcsec(ra1, dec1, np.array([ra2]), np.array([dec2]))[0])
+
+
+def filter_index(index: TargetIndex, query: TargetFilter) -> pa.Table:
+    """The index rows a filter selects, sorted; the target list and `target list` both use this."""
+    table = index.table
+    mask = None
+
+    def both(condition: Any) -> Any:
+        return condition if mask is None else pc.and_(mask, condition)
+
+    if query.name:
+        needle = simplify_name(query.name)
+        keys = table.column("keys").combine_chunks()
+        flat_hits = pc.match_substring(pc.list_flatten(keys), needle)
+        parents = pc.list_parent_indices(keys).to_numpy()
+        hit_rows = np.zeros(table.num_rows, dtype=bool)
+        hit_rows[parents[flat_hits.to_numpy(zero_copy_only=False)]] = True
+        mask = both(pa.array(hit_rows))
+    for tag in query.tags:
+        mask = both(_list_contains(table.column("tags"), tag))
+    for list_name in query.lists:
+        mask = both(_list_contains(table.column("lists"), list_name))
+    if query.type:
+        mask = both(pc.equal(table.column("type"), query.type.upper()))
+    if mask is not None:
+        table = table.filter(mask)
+    if query.cone is not None:
+        ra, dec, radius = query.cone
+        sub_index = TargetIndex(table)
+        matches = sub_index.cone(ra, dec, radius)
+        rows = [m.row for m in matches]
+        table = table.take(pa.array(rows, pa.int64())).append_column(
+            "separation_arcsec", pa.array([m.separation_arcsec for m in matches], pa.float64())
+        )
+        return table  # nearest first
+    if query.sort and query.sort in table.column_names and table.num_rows:
+        order = "descending" if query.descending else "ascending"
+        column = table.column(query.sort)
+        if query.sort == "name":
+            column = pc.utf8_lower(column)
+        indices = pc.sort_indices(pa.table({"k": column}), sort_keys=[("k", order, "at_end")])
+        table = table.take(indices)
+    return table
+
+
+def _list_contains(column: pa.ChunkedArray, value: str) -> pa.Array:
+    array = column.combine_chunks()
+    flat = pc.list_flatten(array)
+    parents = pc.list_parent_indices(array).to_numpy()
+    hits = np.zeros(len(array), dtype=bool)
+    hits[parents[pc.equal(flat, value).to_numpy(zero_copy_only=False)]] = True
+    return pa.array(hits)
+
+
+class TargetService:
+    """Target operations on one store; each public method is one read or one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def duplicate_radius_arcsec(self) -> float:
+        value = self.store.setting("targets", "duplicate_radius_arcsec", DEFAULT_DUPLICATE_RADIUS_ARCSEC)
+        return float(value)
+
+    # -- reading --
+    def get(self, reference: str) -> Target:
+        with self.store.read() as view:
+            return TargetRepository(view).resolve(reference)
+
+    def index(self) -> TargetIndex:
+        with self.store.read() as view:
+            return TargetRepository(view).index
+
+    def query(self, query: TargetFilter) -> pa.Table:
+        return filter_index(self.index(), query)
+
+    def full_targets(self, rows: pa.Table) -> list[Target]:
+        with self.store.read() as view:
+            return TargetRepository(view).get_many(rows.column("id").to_pylist())
+
+    # -- writing --
+    def add(self, fields: dict[str, Any], on_duplicate: OnDuplicate = OnDuplicate.ERROR) -> AddOutcome:
+        target = build_target(fields)
+        with self.store.transaction() as tx:
+            repo = TargetRepository(tx)
+            try:
+                outcome = add_targets(repo, [target], on_duplicate, self.duplicate_radius_arcsec)[0]
+            except ValidationError as error:
+                raise DuplicateError(error.problems[0]) from None
+            ensure_lists(tx, outcome.target.lists)
+            repo.flush()
+        return outcome
+
+    def edit(self, reference: str, changes: dict[str, Any]) -> Target:
+        """Change fields of a target. ``changes`` holds raw values, as ``build_target`` takes them;
+        ``aliases``/``tags``/``lists`` replace the current ones, ``extra`` is merged (a value of
+        ``None`` removes a key)."""
+        with self.store.transaction() as tx:
+            repo = TargetRepository(tx)
+            current = repo.resolve(reference)
+            assert current.id is not None
+            merged: dict[str, Any] = current.to_document()
+            extra = dict(current.extra)
+            for key, value in (changes.pop("extra", None) or {}).items():
+                if value is None:
+                    extra.pop(key, None)
+                else:
+                    extra[key] = value
+            merged.update(changes)
+            merged["extra"] = extra
+            updated = build_target(merged)
+            updated.id, updated.created = current.id, current.created
+            own_keys = {simplify_name(n) for n in current.names}
+            for name in updated.names:
+                key = simplify_name(name)
+                owner = repo.index.id_for_key(key)
+                if owner is not None and owner != current.id:
+                    other = repo.get(owner)
+                    raise DuplicateError(f"{name!r} is already a name or alias of target {other.name!r}", owner)
+                own_keys.add(key)
+            if updated.is_sidereal and updated.ra is not None and updated.dec is not None:
+                hit = repo.index.nearest_within(updated.ra, updated.dec, self.duplicate_radius_arcsec)
+                if hit is not None and int(repo.index.ids[hit.row]) != current.id and (
+                    current.ra != updated.ra or current.dec != updated.dec
+                ):
+                    other = repo.get(int(repo.index.ids[hit.row]))
+                    raise DuplicateError(
+                        f"the new position lies {hit.separation_arcsec:.2f}″ from target {other.name!r}; "
+                        f"merge them with `tom-tui target merge {other.name!r} {current.name!r}`",
+                        other.id,
+                    )
+            ensure_lists(tx, updated.lists)
+            repo.replace_many([updated])
+            repo.flush()
+        return updated
+
+    def delete(self, reference: str) -> Target:
+        with self.store.transaction() as tx:
+            repo = TargetRepository(tx)
+            target = repo.resolve(reference)
+            assert target.id is not None
+            for holder in target_data_holders():
+                holder.delete_target(tx, target.id)
+            repo.delete_many([target.id])
+            repo.flush()
+        return target
+
+    def merge(self, keep_reference: str, other_reference: str) -> Target:
+        """Merge ``other`` into ``keep``: names, tags, lists, extras and all data move over."""
+        with self.store.transaction() as tx:
+            repo = TargetRepository(tx)
+            keep = repo.resolve(keep_reference)
+            other = repo.resolve(other_reference)
+            assert keep.id is not None and other.id is not None
+            if keep.id == other.id:
+                raise ValidationError(f"{keep_reference!r} and {other_reference!r} are the same target")
+            claimed = {simplify_name(n): other.id for n in other.names}
+            claimed.update({simplify_name(n): keep.id for n in keep.names})
+            for key, owner in list(claimed.items()):
+                if owner == other.id:
+                    claimed.pop(key)
+            merged = merge_into(keep, other, claimed)
+            for holder in target_data_holders():
+                holder.reassign_target(tx, other.id, keep.id)
+            repo.delete_many([other.id])
+            repo.replace_many([merged])
+            repo.flush()
+        return merged
+
+
+def ensure_lists(tx: Transaction, names: Sequence[str]) -> list[str]:
+    """Create target lists that do not exist yet; returns the names created."""
+    if not names:
+        return []
+    from tom_tui.services.lists import LISTS_TABLE, now
+
+    table = tx.db("lists").table(LISTS_TABLE)
+    existing = {document["name"] for document in table.all()}
+    created = [name for name in dict.fromkeys(names) if name not in existing]
+    if created:
+        table.insert_multiple({"name": name, "description": "", "created": now()} for name in created)
+    return created
+
+
+def parse_cone(ra: str, dec: str, radius: str) -> tuple[float, float, float]:
+    ra_deg, dec_deg = parse_ra(ra), parse_dec(dec)
+    if ra_deg is None or dec_deg is None:
+        raise ValidationError("cone: RA and Dec are required")
+    try:
+        radius_arcsec = float(radius)
+    except ValueError:
+        raise ValidationError(f"cone: radius {radius!r} is not a number; expected arcseconds") from None
+    if radius_arcsec <= 0:
+        raise ValidationError(f"cone: radius {radius!r} must be positive (arcseconds)")
+    return ra_deg, dec_deg, radius_arcsec
+

@@ -1,0 +1,213 @@
+"""The store: a directory of TinyDB JSON, Parquet and FITS files that several processes share.
+
+See ``docs/store.md`` for the layout. Every read happens under a shared lock and every write in a
+:class:`~tom_tui.store.transaction.Transaction` under the exclusive lock, so the TUI, cron jobs and
+scripts can all work on one store at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tom_tui.errors import StoreError
+from tom_tui.store.locking import StoreLock
+from tom_tui.store.transaction import (
+    GENERATION_FILE,
+    JOURNAL_NAME,
+    StoreView,
+    Transaction,
+    atomic_write_bytes,
+    recover,
+)
+
+SCHEMA_VERSION = 1
+MANIFEST_NAME = "store.json"
+CONFIG_NAME = "tom-tui.toml"
+STORE_ENV = "TOM_TUI_STORE"
+
+DEFAULT_CONFIG = """\
+# tom-tui store configuration. Edit freely; tom-tui reads it on every command.
+
+[targets]
+# Two targets closer than this are taken to be the same object (arcseconds).
+duplicate_radius_arcsec = 2.0
+
+[observatory]
+# Default site for visibility and night planning (an astropy site name or lon/lat/height).
+site = "Roque de los Muchachos"
+
+# Scheduled jobs run by `tom-tui cron`. Example:
+# [[jobs]]
+# name = "simulated-broker"
+# kind = "broker_query"
+# every = "30m"
+# broker = "simulated"
+"""
+
+# Each migration takes the store root and upgrades it by one schema version, under the exclusive
+# lock. Version 1 is the first; later versions register here as `MIGRATIONS[1] = upgrade_1_to_2`.
+MIGRATIONS: dict[int, Callable[[Transaction], None]] = {}
+
+
+def default_store_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("tom-tui", appauthor=False) / "store"
+
+
+def resolve_store_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """``--store`` first, then ``$TOM_TUI_STORE``, then the user data directory."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(STORE_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return default_store_path()
+
+
+class Store:
+    """A store directory. Cheap to construct; nothing is read until asked for."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._lock = StoreLock(self.root / ".lock")
+        self._config: dict[str, Any] | None = None
+        self._config_mtime: float | None = None
+
+    # -- creation and opening --
+    @classmethod
+    def init(cls, root: Path) -> Store:
+        """Create a store at ``root``, or leave an existing one as it is (idempotent)."""
+        root = root.expanduser()
+        manifest = root / MANIFEST_NAME
+        if manifest.exists():
+            return cls.open(root)
+        if root.exists() and any(p.name not in {".lock"} for p in root.iterdir()):
+            raise StoreError(f"{root}: directory is not empty and is not a tom-tui store")
+        root.mkdir(parents=True, exist_ok=True)
+        store = cls(root)
+        with store._lock.acquire(exclusive=True):
+            if not (root / CONFIG_NAME).exists():
+                atomic_write_bytes(root / CONFIG_NAME, DEFAULT_CONFIG.encode())
+            for folder in ("db", "index", "state", "raw", "data", "photometry", "spectra"):
+                (root / folder).mkdir(exist_ok=True)
+            atomic_write_bytes(
+                manifest,
+                orjson.dumps(
+                    {
+                        "format": "tom-tui store",
+                        "schema_version": SCHEMA_VERSION,
+                        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    },
+                    option=orjson.OPT_INDENT_2,
+                ),
+            )
+        return store
+
+    @classmethod
+    def open(cls, root: Path) -> Store:
+        """Open an existing store, finishing any interrupted write and migrating an old schema."""
+        root = root.expanduser()
+        manifest_path = root / MANIFEST_NAME
+        if not manifest_path.exists():
+            raise StoreError(f"{root}: no tom-tui store here; create one with `tom-tui init {root}`")
+        store = cls(root)
+        manifest = store.manifest()
+        version = int(manifest.get("schema_version", 0))
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{root}: store schema version {version} is newer than this tom-tui understands "
+                f"({SCHEMA_VERSION}); upgrade tom-tui"
+            )
+        if version < SCHEMA_VERSION:
+            store._migrate(version)
+        return store
+
+    def manifest(self) -> dict[str, Any]:
+        try:
+            data = orjson.loads((self.root / MANIFEST_NAME).read_bytes())
+        except (OSError, orjson.JSONDecodeError) as error:
+            raise StoreError(f"{self.root / MANIFEST_NAME}: unreadable store manifest ({error})") from error
+        if not isinstance(data, dict):
+            raise StoreError(f"{self.root / MANIFEST_NAME}: expected a JSON object")
+        return data
+
+    def _migrate(self, from_version: int) -> None:
+        with self.transaction() as tx:
+            version = from_version
+            while version < SCHEMA_VERSION:
+                step = MIGRATIONS.get(version)
+                if step is None:
+                    raise StoreError(f"{self.root}: no migration from schema version {version}")
+                step(tx)
+                version += 1
+            manifest = self.manifest()
+            manifest["schema_version"] = SCHEMA_VERSION
+            tx.write_bytes(MANIFEST_NAME, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+
+    # -- configuration --
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The parsed ``tom-tui.toml``, re-read when the file changes."""
+        try:
+            mtime = self.config_path.stat().st_mtime
+        except FileNotFoundError:
+            return {}
+        if self._config is None or mtime != self._config_mtime:
+            try:
+                self._config = tomllib.loads(self.config_path.read_text())
+            except tomllib.TOMLDecodeError as error:
+                raise StoreError(f"{self.config_path}: {error}") from error
+            self._config_mtime = mtime
+        return self._config
+
+    def setting(self, section: str, key: str, default: Any) -> Any:
+        value = self.config.get(section, {}).get(key, default)
+        return value
+
+    # -- reading and writing --
+    def _recover_if_needed(self) -> None:
+        # Only a journal matters to readers; abandoned staging is cleaned by the next writer.
+        if (self.root / JOURNAL_NAME).exists():
+            with self._lock.acquire(exclusive=True):
+                recover(self.root)
+
+    @contextmanager
+    def read(self) -> Iterator[StoreView]:
+        """A consistent view of the store for as long as the block runs (shared lock)."""
+        if not self._lock.held_exclusive:
+            self._recover_if_needed()
+        with self._lock.acquire(exclusive=False):
+            yield StoreView(self.root)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Stage writes; commit them all when the block ends, or none if it raises."""
+        with self._lock.acquire(exclusive=True):
+            recover(self.root)
+            tx = Transaction(self.root)
+            try:
+                yield tx
+            except BaseException:
+                tx.abandon()
+                raise
+            tx.commit()
+
+    def generation(self) -> int:
+        """A number that grows with every committed write, from any process (cheap to poll)."""
+        try:
+            return int((self.root / GENERATION_FILE).read_bytes().strip() or 0)
+        except FileNotFoundError:
+            return 0

@@ -1,0 +1,150 @@
+"""Target documents (sharded TinyDB files) and the index that mirrors them, read and written
+through a store view or transaction.
+
+Documents are spread over 256 TinyDB files by target id so that changing one target rewrites
+~1/256 of the data instead of the whole catalogue (TinyDB rewrites a whole file on every write).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from tinydb.table import Document
+
+from tom_tui.domain.target import Target
+from tom_tui.errors import NotFoundError
+from tom_tui.store.target_index import INDEX_PATH, TargetIndex
+from tom_tui.store.transaction import StoreView, Transaction
+
+SHARD_COUNT = 256
+TABLE = "targets"
+
+
+def shard_of(target_id: int) -> str:
+    return f"targets/{target_id % SHARD_COUNT:02x}"
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class TargetRepository:
+    """Reads (and, on a transaction, writes) targets. One instance per view or transaction."""
+
+    def __init__(self, view: StoreView) -> None:
+        self.view = view
+        self._index: TargetIndex | None = None
+        self._index_dirty = False
+
+    # -- reading --
+    @property
+    def index(self) -> TargetIndex:
+        if self._index is None:
+            self._index = TargetIndex(self.view.read_parquet(INDEX_PATH))
+        return self._index
+
+    def get(self, target_id: int) -> Target:
+        document = self.view.db(shard_of(target_id)).table(TABLE).get(doc_id=target_id)
+        if document is None or isinstance(document, list):
+            raise NotFoundError(f"target #{target_id} does not exist")
+        return Target.from_document(dict(document), target_id)
+
+    def get_many(self, target_ids: Iterable[int]) -> list[Target]:
+        by_shard: dict[str, list[int]] = defaultdict(list)
+        wanted = list(target_ids)
+        for target_id in wanted:
+            by_shard[shard_of(target_id)].append(target_id)
+        found: dict[int, Target] = {}
+        for shard, ids in by_shard.items():
+            raw = self.view.read_json(f"db/{shard}.json") or {}
+            table = raw.get(TABLE, {})
+            for target_id in ids:
+                document = table.get(str(target_id))
+                if document is not None:
+                    found[target_id] = Target.from_document(document, target_id)
+        return [found[i] for i in wanted if i in found]
+
+    def find(self, name_or_alias: str) -> Target | None:
+        """The target with this name or alias (case, spaces, -, _ and parentheses ignored)."""
+        from tom_tui.domain.target import simplify_name
+
+        target_id = self.index.id_for_key(simplify_name(name_or_alias))
+        return None if target_id is None else self.get(target_id)
+
+    def resolve(self, reference: str) -> Target:
+        """A target by name, alias, or ``#id``; NotFoundError naming what was asked for."""
+        text = reference.strip()
+        if text.startswith("#") and text[1:].isdigit():
+            return self.get(int(text[1:]))
+        target = self.find(text)
+        if target is None:
+            raise NotFoundError(f"no target named {reference!r} (name or alias); see `tom-tui target list`")
+        return target
+
+    def all(self) -> list[Target]:
+        return self.get_many(self.index.ids.tolist())
+
+    # -- writing (transaction only) --
+    @property
+    def tx(self) -> Transaction:
+        if not isinstance(self.view, Transaction):
+            raise PermissionError("target changes need a store transaction")
+        return self.view
+
+    def insert_many(self, targets: Sequence[Target]) -> list[Target]:
+        """Store new targets, assigning ids; one write per touched shard and one index rewrite."""
+        tx = self.tx
+        if not targets:
+            return []
+        stamp = now_iso()
+        ids = tx.reserve_ids("target", len(targets))
+        by_shard: dict[str, list[Document]] = defaultdict(list)
+        for target, target_id in zip(targets, ids, strict=True):
+            target.id = target_id
+            target.created = target.created or stamp
+            target.modified = stamp
+            by_shard[shard_of(target_id)].append(Document(target.to_document(), doc_id=target_id))
+        for shard, documents in by_shard.items():
+            tx.db(shard).table(TABLE).insert_multiple(documents)
+        self._index = self.index.with_targets(targets)
+        self._index_dirty = True
+        return list(targets)
+
+    def replace_many(self, targets: Sequence[Target]) -> None:
+        """Write back changed targets (whole documents), keeping their ids and creation times."""
+        tx = self.tx
+        stamp = now_iso()
+        by_shard: dict[str, list[Target]] = defaultdict(list)
+        for target in targets:
+            if target.id is None:
+                raise ValueError("replace needs stored targets")
+            target.modified = stamp
+            by_shard[shard_of(target.id)].append(target)
+        for shard, shard_targets in by_shard.items():
+            raw: dict[str, Any] = dict(tx.read_json(f"db/{shard}.json") or {})
+            table = dict(raw.get(TABLE, {}))
+            for target in shard_targets:
+                table[str(target.id)] = target.to_document()
+            raw[TABLE] = table
+            tx.write_json(f"db/{shard}.json", raw)
+        self._index = self.index.with_targets(targets)
+        self._index_dirty = True
+
+    def delete_many(self, target_ids: Sequence[int]) -> None:
+        tx = self.tx
+        by_shard: dict[str, list[int]] = defaultdict(list)
+        for target_id in target_ids:
+            by_shard[shard_of(target_id)].append(target_id)
+        for shard, ids in by_shard.items():
+            tx.db(shard).table(TABLE).remove(doc_ids=ids)
+        self._index = self.index.without(list(target_ids))
+        self._index_dirty = True
+
+    def flush(self) -> None:
+        """Stage the index; call once before the transaction commits."""
+        if self._index_dirty:
+            self.tx.write_parquet(INDEX_PATH, self.index.table, compression="snappy")
+            self._index_dirty = False

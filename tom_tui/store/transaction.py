@@ -1,0 +1,319 @@
+"""Consistent reads and all-or-nothing multi-file writes inside a store directory.
+
+A :class:`Transaction` stages every new file under ``.staging/<txid>/`` and keeps JSON documents
+(TinyDB tables) in memory until commit. Commit writes and fsyncs the staged files, then writes the
+journal ``.journal.json`` atomically: that rename is the commit point. The journal's renames are
+then applied and the journal removed. Recovery (run by whoever next takes the lock) finishes a
+journal that exists and throws away staging directories that never reached one, so a process
+killed at any instant leaves every operation either done entirely or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+JOURNAL_NAME = ".journal.json"
+STAGING_DIR = ".staging"
+GENERATION_FILE = "state/generation"
+
+_DELETED = object()
+
+
+def fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write one file so that readers see either the old or the new content, never a torn one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    fsync_directory(path.parent)
+
+
+def _check_relative(rel: str) -> str:
+    candidate = Path(rel)
+    if candidate.is_absolute() or ".." in candidate.parts or not candidate.parts:
+        raise ValueError(f"store path {rel!r} must be relative and stay inside the store")
+    return candidate.as_posix()
+
+
+def recover(root: Path) -> bool:
+    """Finish an interrupted commit and drop abandoned staging. Caller holds the exclusive lock.
+
+    Returns True when something had to be repaired.
+    """
+    repaired = False
+    journal_path = root / JOURNAL_NAME
+    if journal_path.exists():
+        journal = orjson.loads(journal_path.read_bytes())
+        _apply_journal(root, journal)
+        journal_path.unlink()
+        fsync_directory(root)
+        repaired = True
+    staging = root / STAGING_DIR
+    if staging.exists():
+        for leftover in staging.iterdir():
+            shutil.rmtree(leftover, ignore_errors=True)
+            repaired = True
+    return repaired
+
+
+def _apply_journal(root: Path, journal: dict[str, Any]) -> None:
+    touched_dirs: set[Path] = set()
+    for operation in journal["operations"]:
+        target = root / operation["path"]
+        if operation["action"] == "replace":
+            staged = root / operation["staged"]
+            if staged.exists():  # absent means this rename already happened before a crash
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, target)
+                touched_dirs.add(target.parent)
+        elif operation["action"] == "delete":
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+            touched_dirs.add(target.parent)
+    for directory in touched_dirs:
+        if directory.exists():
+            fsync_directory(directory)
+
+
+class _DocumentStorage(Storage):
+    """TinyDB storage that reads and writes through a store view or transaction."""
+
+    def __init__(self, source: StoreView, rel: str) -> None:
+        self._source = source
+        self._rel = rel
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        document = self._source.read_json(self._rel)
+        return document if isinstance(document, dict) else None
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if not isinstance(self._source, Transaction):
+            raise PermissionError(f"{self._rel}: writes need a store transaction")
+        self._source.write_json(self._rel, data)
+
+    def close(self) -> None:
+        pass
+
+
+class StoreView:
+    """A consistent, read-only look at the store, valid while its lock is held."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._json_cache: dict[str, Any] = {}
+
+    def path(self, rel: str) -> Path:
+        """Absolute path of a committed file, for libraries that open paths (FITS, Parquet)."""
+        return self.root / _check_relative(rel)
+
+    def exists(self, rel: str) -> bool:
+        return self.path(rel).exists()
+
+    def read_bytes(self, rel: str) -> bytes | None:
+        path = self.path(rel)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def read_json(self, rel: str) -> Any:
+        rel = _check_relative(rel)
+        if rel not in self._json_cache:
+            raw = self.read_bytes(rel)
+            self._json_cache[rel] = None if raw is None else orjson.loads(raw)
+        return self._json_cache[rel]
+
+    def read_parquet(self, rel: str, columns: list[str] | None = None, **kwargs: Any) -> pa.Table | None:
+        path = self.path(rel)
+        if not path.exists():
+            return None
+        return pq.read_table(path, columns=columns, **kwargs)
+
+    def list_dir(self, rel: str) -> list[str]:
+        directory = self.path(rel)
+        if not directory.is_dir():
+            return []
+        return sorted(f"{_check_relative(rel)}/{entry.name}" for entry in directory.iterdir())
+
+    def db(self, name: str) -> TinyDB:
+        """The TinyDB database ``db/<name>.json``; names may contain ``/`` for sharded tables."""
+        return TinyDB(storage=_DocumentStorage, source=self, rel=f"db/{name}.json")  # type: ignore[arg-type]
+
+
+class Transaction(StoreView):
+    """A view that also stages writes; nothing is visible to others until :meth:`commit`."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.txid = uuid.uuid4().hex
+        self._staging = root / STAGING_DIR / self.txid
+        self._staged_files: dict[str, Path | object] = {}
+        self._dirty_json: set[str] = set()
+        self._counter = 0
+        self.committed = False
+
+    # -- reading sees this transaction's own writes first --
+    def path(self, rel: str) -> Path:
+        rel = _check_relative(rel)
+        staged = self._staged_files.get(rel)
+        if isinstance(staged, Path):
+            return staged
+        return self.root / rel
+
+    def exists(self, rel: str) -> bool:
+        rel = _check_relative(rel)
+        staged = self._staged_files.get(rel)
+        if staged is _DELETED:
+            return False
+        if rel in self._dirty_json:
+            return self._json_cache.get(rel) is not None
+        return isinstance(staged, Path) or (self.root / rel).exists()
+
+    def read_bytes(self, rel: str) -> bytes | None:
+        rel = _check_relative(rel)
+        if rel in self._dirty_json:
+            document = self._json_cache[rel]
+            return None if document is None else orjson.dumps(document)
+        if self._staged_files.get(rel) is _DELETED:
+            return None
+        return super().read_bytes(rel)
+
+    def read_parquet(self, rel: str, columns: list[str] | None = None, **kwargs: Any) -> pa.Table | None:
+        if not self.exists(rel):
+            return None
+        return super().read_parquet(rel, columns=columns, **kwargs)
+
+    def list_dir(self, rel: str) -> list[str]:
+        prefix = _check_relative(rel) + "/"
+        names = set(super().list_dir(rel))
+        for staged_rel, staged in self._staged_files.items():
+            if staged_rel.startswith(prefix) and "/" not in staged_rel[len(prefix):]:
+                if staged is _DELETED:
+                    names.discard(staged_rel)
+                else:
+                    names.add(staged_rel)
+        for json_rel in self._dirty_json:
+            if json_rel.startswith(prefix) and "/" not in json_rel[len(prefix):]:
+                names.add(json_rel)
+        return sorted(names)
+
+    # -- staging --
+    def _new_staged_path(self, rel: str) -> Path:
+        self._counter += 1
+        self._staging.mkdir(parents=True, exist_ok=True)
+        return self._staging / f"{self._counter:06d}-{Path(rel).name}"
+
+    def staged_path(self, rel: str) -> Path:
+        """A fresh file path to write ``rel`` into (e.g. with astropy or pyarrow); staged on return."""
+        rel = _check_relative(rel)
+        self._dirty_json.discard(rel)
+        self._json_cache.pop(rel, None)
+        target = self._new_staged_path(rel)
+        self._staged_files[rel] = target
+        return target
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        self.staged_path(rel).write_bytes(data)
+
+    def write_json(self, rel: str, document: Any) -> None:
+        rel = _check_relative(rel)
+        self._staged_files.pop(rel, None)
+        self._json_cache[rel] = document
+        self._dirty_json.add(rel)
+
+    def write_parquet(self, rel: str, table: pa.Table, **kwargs: Any) -> None:
+        kwargs.setdefault("compression", "zstd")
+        pq.write_table(table, self.staged_path(rel), **kwargs)
+
+    def copy_file_in(self, source: Path, rel: str) -> None:
+        shutil.copyfile(source, self.staged_path(rel))
+
+    def delete(self, rel: str) -> None:
+        """Delete a file or a whole directory at commit."""
+        rel = _check_relative(rel)
+        self._dirty_json.discard(rel)
+        self._json_cache[rel] = None
+        self._staged_files[rel] = _DELETED
+
+    def next_id(self, counter: str) -> int:
+        """The next integer of a named counter, starting at 1; never reused, even after deletes."""
+        counters = dict(self.read_json("state/counters.json") or {})
+        value = int(counters.get(counter, 0)) + 1
+        counters[counter] = value
+        self.write_json("state/counters.json", counters)
+        return value
+
+    def reserve_ids(self, counter: str, count: int) -> range:
+        counters = dict(self.read_json("state/counters.json") or {})
+        first = int(counters.get(counter, 0)) + 1
+        counters[counter] = first + count - 1
+        self.write_json("state/counters.json", counters)
+        return range(first, first + count)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self._staged_files or self._dirty_json)
+
+    # -- commit --
+    def commit(self) -> None:
+        if self.committed:
+            raise RuntimeError("transaction already committed")
+        if not self.has_changes:
+            self.committed = True
+            self.abandon()
+            return
+        for rel in sorted(self._dirty_json):
+            document = self._json_cache[rel]
+            if document is None:
+                self._staged_files[rel] = _DELETED
+            else:
+                self.write_bytes(rel, orjson.dumps(document))
+        generation = int((self.read_bytes(GENERATION_FILE) or b"0").strip() or 0) + 1
+        self.write_bytes(GENERATION_FILE, str(generation).encode())
+
+        operations: list[dict[str, str]] = []
+        for rel, staged in self._staged_files.items():
+            if staged is _DELETED:
+                operations.append({"path": rel, "action": "delete"})
+            else:
+                assert isinstance(staged, Path)
+                with open(staged, "rb+") as handle:
+                    os.fsync(handle.fileno())
+                operations.append(
+                    {"path": rel, "action": "replace", "staged": staged.relative_to(self.root).as_posix()}
+                )
+        fsync_directory(self._staging)
+        journal = {"txid": self.txid, "operations": operations}
+        atomic_write_bytes(self.root / JOURNAL_NAME, orjson.dumps(journal))
+        # The journal is on disk: from here on the transaction has happened.
+        _apply_journal(self.root, journal)
+        (self.root / JOURNAL_NAME).unlink()
+        fsync_directory(self.root)
+        self.committed = True
+        shutil.rmtree(self._staging, ignore_errors=True)
+
+    def abandon(self) -> None:
+        shutil.rmtree(self._staging, ignore_errors=True)
