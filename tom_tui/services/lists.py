@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from tinydb import Query
 
+from tom_tui.clock import now_iso
 from tom_tui.errors import NotFoundError, ValidationError
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
@@ -15,7 +15,7 @@ LISTS_TABLE = "lists"
 
 
 def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return now_iso()
 
 
 @dataclass

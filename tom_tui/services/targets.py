@@ -6,7 +6,7 @@ protection (name/alias match, then position match) and the caller's policy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -99,11 +99,13 @@ def add_targets(
     on_duplicate: OnDuplicate,
     radius_arcsec: float,
     labels: Sequence[str] | None = None,
+    before_merge: Callable[[Target], Any] | None = None,
 ) -> list[AddOutcome]:
     """Add many targets in one transaction, matching each against the store and earlier ones.
 
     With ``ERROR`` every duplicate is collected and one :class:`ValidationError` lists them all
     (``labels[i]`` names where target ``i`` came from, e.g. ``line 12``); nothing is written.
+    ``before_merge`` sees each stored target once, unchanged, before anything is merged into it.
     """
     index = repo.index
     claimed: dict[str, int] = dict(index.key_map()) if len(targets) > 50 else {}
@@ -172,6 +174,8 @@ def add_targets(
             outcomes.append(AddOutcome(host, "merged", match))
             continue
         existing = changed.get(match.existing_id) or repo.get(match.existing_id)
+        if before_merge is not None and match.existing_id not in changed:
+            before_merge(existing)
         if not claimed:
             claimed.update({simplify_name(n): match.existing_id for n in existing.names})
             for name in target.names:

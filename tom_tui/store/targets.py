@@ -7,13 +7,13 @@ Documents are spread over 256 TinyDB files by target id so that changing one tar
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tinydb.table import Document
 
+from tom_tui.clock import now_iso
 from tom_tui.domain.target import Target
 from tom_tui.errors import NotFoundError
 from tom_tui.store.target_index import INDEX_PATH, TargetIndex
@@ -25,10 +25,6 @@ TABLE = "targets"
 
 def shard_of(target_id: int) -> str:
     return f"targets/{target_id % SHARD_COUNT:02x}"
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class TargetRepository:

@@ -1,0 +1,1 @@
+"""Command-line interface: `tom-tui` opens the TUI, subcommands are for scripts and cron."""

@@ -1,0 +1,67 @@
+"""What every command shares: the store option, JSON output, and errors mapped to exit codes.
+
+Exit status: 0 success, 1 bad input or a failed operation (message on stderr), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import orjson
+
+from tom_tui.errors import TomError
+from tom_tui.store.store import Store, resolve_store_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AppContext:
+    """Carried in click's context object: where the store is, opened on first use."""
+
+    def __init__(self, store_path: str | None) -> None:
+        self.store_path: Path = resolve_store_path(store_path)
+        self.store_explicit = bool(store_path)
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.store_path)
+        return self._store
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.buffer.write(
+        orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    )
+    sys.stdout.buffer.write(b"\n")
+    sys.stdout.flush()
+
+
+def fail(message: str) -> None:
+    """Print one error to stderr and exit with status 1."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def handle_errors(function: F) -> F:
+    """Turn the errors a user can cause into a message and exit status 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except TomError as error:
+            fail(str(error))
+        except FileNotFoundError as error:
+            fail(f"{error.filename}: no such file")
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,48 @@
+"""`tom-tui init` and `tom-tui demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tom_tui.cli.common import AppContext, handle_errors, pass_app
+from tom_tui.store.store import Store
+
+
+@click.command("init")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_app
+@handle_errors
+def init_command(app: AppContext, directory: Path | None) -> None:
+    """Create a store (in DIRECTORY, else --store / $TOM_TUI_STORE / the default). Safe to repeat."""
+    root = directory or app.store_path
+    Store.init(root)
+    click.echo(f"Store ready at {root}")
+
+
+@click.command("demo")
+@click.option("--no-tui", is_flag=True, help="Only build or refresh the demo store.")
+@pass_app
+@handle_errors
+def demo_command(app: AppContext, no_tui: bool) -> None:
+    """Build (or refresh) a demo store from the simulated sky and open the TUI on it.
+
+    The demo store lives in the user data directory unless --store or $TOM_TUI_STORE names one.
+    """
+    from platformdirs import user_data_path
+
+    from tom_tui.services.demo import build_demo_store
+
+    root = app.store_path if app.store_explicit else user_data_path("tom-tui", appauthor=False) / "demo"
+    click.echo(f"Building the demo store at {root} ...", err=True)
+    store = build_demo_store(root, progress=lambda message: click.echo(f"  {message}", err=True))
+    if no_tui:
+        click.echo(f"Demo store ready at {root}")
+        return
+    from tom_tui.screens.app import run_app
+
+    run_app(store)
+
+
+COMMANDS: list[click.Command] = [init_command, demo_command]

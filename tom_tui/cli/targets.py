@@ -1,0 +1,338 @@
+"""`tom-tui target ...`: add, list, show, edit, delete, merge, import, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
+from tom_tui.domain.target import FIELD_HELP, NUMERIC_FIELDS, SCHEMES, TARGET_TYPES, Target
+from tom_tui.errors import ValidationError
+from tom_tui.services.targets import OnDuplicate, TargetFilter, TargetService, parse_cone
+
+ON_DUPLICATE = click.Choice([policy.value for policy in OnDuplicate])
+
+
+def field_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """One option per target field, derived from the field list and its help text."""
+    for key in reversed(NUMERIC_FIELDS):
+        function = click.option(f"--{key.replace('_', '-')}", key, metavar="VALUE", help=FIELD_HELP[key])(function)
+    function = click.option("--scheme", type=click.Choice(SCHEMES, case_sensitive=False),
+                            help="Orbital element scheme (non-sidereal targets).")(function)
+    function = click.option("--type", "target_type", type=click.Choice(TARGET_TYPES, case_sensitive=False),
+                            help="SIDEREAL (default) or NON_SIDEREAL (implied by --scheme).")(function)
+    return function
+
+
+def parse_extras(pairs: tuple[str, ...]) -> dict[str, str]:
+    extras: dict[str, str] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key.strip():
+            raise ValidationError(f"--extra {pair!r}: expected KEY=VALUE")
+        extras[key.strip()] = value
+    return extras
+
+
+def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    for decorator in reversed([
+        click.option("--cone", nargs=3, metavar="RA DEC RADIUS_ARCSEC", help="Only targets within a cone."),
+        click.option("--tag", "tags", multiple=True, help="Only targets with this tag (repeatable)."),
+        click.option("--list", "lists", multiple=True, help="Only targets in this list (repeatable)."),
+        click.option("--name", help="Only targets whose name or an alias contains this text."),
+        click.option("--type", "target_type", type=click.Choice(TARGET_TYPES, case_sensitive=False)),
+    ]):
+        function = decorator(function)
+    return function
+
+
+def build_filter(cone: tuple[str, ...] | None, tags: tuple[str, ...], lists: tuple[str, ...],
+                 name: str | None, target_type: str | None, sort: str = "name", descending: bool = False) -> TargetFilter:
+    return TargetFilter(
+        name=name, tags=list(tags), lists=list(lists), type=target_type,
+        cone=parse_cone(*cone) if cone else None, sort=sort, descending=descending,
+    )
+
+
+def format_ra(ra: float | None) -> str:
+    if ra is None:
+        return "—"
+    hours = ra / 15.0
+    h = int(hours)
+    m = int((hours - h) * 60)
+    s = (hours - h - m / 60) * 3600
+    return f"{h:02d}:{m:02d}:{s:05.2f}"
+
+
+def format_dec(dec: float | None) -> str:
+    if dec is None:
+        return "—"
+    sign = "-" if dec < 0 else "+"
+    value = abs(dec)
+    d = int(value)
+    m = int((value - d) * 60)
+    s = (value - d - m / 60) * 3600
+    return f"{sign}{d:02d}:{m:02d}:{s:04.1f}"
+
+
+@click.group("target")
+def target_group() -> None:
+    """Targets: what you observe."""
+
+
+@target_group.command("add")
+@click.argument("name")
+@field_options
+@click.option("--alias", "aliases", multiple=True, help="Another name (repeatable; unique across all targets).")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--list", "lists", multiple=True, help="Put the target in this list (created if needed).")
+@click.option("--extra", "extras", multiple=True, metavar="KEY=VALUE", help="A typed extra field (repeatable).")
+@click.option("--on-duplicate", type=ON_DUPLICATE, default="error", show_default=True,
+              help="When the name or position matches an existing target.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored target as JSON.")
+@pass_app
+@handle_errors
+def add_command(app: AppContext, name: str, target_type: str | None, scheme: str | None, aliases: tuple[str, ...],
+                tags: tuple[str, ...], lists: tuple[str, ...], extras: tuple[str, ...], on_duplicate: str,
+                as_json: bool, **numbers: str | None) -> None:
+    """Add a target. Sidereal: --ra and --dec. Non-sidereal: --scheme and its orbital elements."""
+    fields: dict[str, Any] = {"name": name, "type": target_type, "scheme": scheme, "aliases": list(aliases),
+                              "tags": list(tags), "lists": list(lists), "extra": parse_extras(extras), **numbers}
+    outcome = TargetService(app.store).add(fields, OnDuplicate(on_duplicate))
+    if as_json:
+        emit_json({"action": outcome.action, "target": outcome.target.to_json(),
+                   "match": outcome.match.describe() if outcome.match else None})
+        return
+    target = outcome.target
+    if outcome.action == "created":
+        click.echo(f"Added {target.name} (#{target.id})")
+    elif outcome.action == "merged":
+        click.echo(f"Merged into {target.name} (#{target.id}): {outcome.match.describe() if outcome.match else ''}")
+    else:
+        click.echo(f"Skipped {name}: {outcome.match.describe() if outcome.match else 'duplicate'}")
+
+
+@target_group.command("list")
+@filter_options
+@click.option("--sort", type=click.Choice(["name", "ra", "dec", "type", "created", "modified", "id"]), default="name")
+@click.option("--desc", "descending", is_flag=True, help="Sort descending.")
+@click.option("--limit", type=int, default=None, help="Show at most this many targets.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (full targets) instead of a table.")
+@pass_app
+@handle_errors
+def list_command(app: AppContext, cone: tuple[str, ...] | None, tags: tuple[str, ...], lists: tuple[str, ...],
+                 name: str | None, target_type: str | None, sort: str, descending: bool, limit: int | None,
+                 as_json: bool) -> None:
+    """List targets, filtered and sorted (a cone search sorts nearest first)."""
+    service = TargetService(app.store)
+    rows = service.query(build_filter(cone, tags, lists, name, target_type, sort, descending))
+    if limit is not None:
+        rows = rows.slice(0, limit)
+    if as_json:
+        targets = service.full_targets(rows)
+        separations = rows.column("separation_arcsec").to_pylist() if "separation_arcsec" in rows.column_names else None
+        payload = [t.to_json() for t in targets]
+        if separations is not None:
+            for item, separation in zip(payload, separations, strict=True):
+                item["separation_arcsec"] = separation
+        emit_json(payload)
+        return
+    records = rows.to_pylist()
+    if not records:
+        click.echo("No targets.", err=True)
+        return
+    width = min(max(len(r["name"]) for r in records), 32)
+    header = f"{'NAME':<{width}}  {'RA':>11}  {'DEC':>11}  {'TYPE':<12}  TAGS"
+    click.echo(header)
+    for record in records:
+        separation = f"  {record['separation_arcsec']:.2f}″" if "separation_arcsec" in record else ""
+        click.echo(
+            f"{record['name'][:width]:<{width}}  {format_ra(record['ra']):>11}  {format_dec(record['dec']):>11}  "
+            f"{record['type']:<12}  {', '.join(record['tags'] or [])}{separation}"
+        )
+
+
+def print_target(target: Target) -> None:
+    data = target.to_json()
+    click.echo(f"{target.name}  (#{target.id}, {target.type})")
+    if target.is_sidereal:
+        click.echo(f"  ra:  {target.ra:.6f}  ({format_ra(target.ra)})")
+        click.echo(f"  dec: {target.dec:+.6f}  ({format_dec(target.dec)})")
+    for key, value in data.items():
+        if key in {"id", "name", "type", "ra", "dec", "aliases", "tags", "lists", "extra"} or value is None:
+            continue
+        click.echo(f"  {key}: {value}")
+    for key in ("aliases", "tags", "lists"):
+        if data[key]:
+            click.echo(f"  {key}: {', '.join(data[key])}")
+    for key, value in target.extra.items():
+        click.echo(f"  extra.{key}: {value}")
+
+
+@target_group.command("show")
+@click.argument("reference", metavar="NAME_OR_ALIAS")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def show_command(app: AppContext, reference: str, as_json: bool) -> None:
+    """Show one target (by name, alias or #id)."""
+    target = TargetService(app.store).get(reference)
+    if as_json:
+        emit_json(target.to_json())
+    else:
+        print_target(target)
+
+
+@target_group.command("edit")
+@click.argument("reference", metavar="NAME_OR_ALIAS")
+@click.option("--name", "new_name", help="Rename the target.")
+@field_options
+@click.option("--add-alias", multiple=True)
+@click.option("--remove-alias", multiple=True)
+@click.option("--add-tag", multiple=True)
+@click.option("--remove-tag", multiple=True)
+@click.option("--add-list", multiple=True)
+@click.option("--remove-list", multiple=True)
+@click.option("--extra", "extras", multiple=True, metavar="KEY=VALUE")
+@click.option("--remove-extra", multiple=True, metavar="KEY")
+@pass_app
+@handle_errors
+def edit_command(app: AppContext, reference: str, new_name: str | None, target_type: str | None,
+                 scheme: str | None, add_alias: tuple[str, ...], remove_alias: tuple[str, ...],
+                 add_tag: tuple[str, ...], remove_tag: tuple[str, ...], add_list: tuple[str, ...],
+                 remove_list: tuple[str, ...], extras: tuple[str, ...], remove_extra: tuple[str, ...],
+                 **numbers: str | None) -> None:
+    """Change fields, names, tags, lists or extras of a target."""
+    service = TargetService(app.store)
+    current = service.get(reference)
+    changes: dict[str, Any] = {key: value for key, value in numbers.items() if value is not None}
+    if new_name:
+        changes["name"] = new_name
+    if target_type:
+        changes["type"] = target_type
+    if scheme:
+        changes["scheme"] = scheme
+    if add_alias or remove_alias:
+        changes["aliases"] = [a for a in current.aliases if a not in remove_alias] + list(add_alias)
+    if add_tag or remove_tag:
+        changes["tags"] = [t for t in current.tags if t not in remove_tag] + list(add_tag)
+    if add_list or remove_list:
+        changes["lists"] = [x for x in current.lists if x not in remove_list] + list(add_list)
+    extra_changes: dict[str, Any] = dict(parse_extras(extras))
+    extra_changes.update({key: None for key in remove_extra})
+    if extra_changes:
+        changes["extra"] = extra_changes
+    if not changes:
+        raise click.UsageError("nothing to change; see `tom-tui target edit --help`")
+    updated = service.edit(f"#{current.id}", changes)
+    click.echo(f"Updated {updated.name} (#{updated.id})")
+
+
+@target_group.command("delete")
+@click.argument("reference", metavar="NAME_OR_ALIAS")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+@handle_errors
+def delete_command(app: AppContext, reference: str, yes: bool) -> None:
+    """Delete a target and everything stored about it."""
+    service = TargetService(app.store)
+    target = service.get(reference)
+    if not yes:
+        click.confirm(f"Delete {target.name} (#{target.id}) and all its data?", abort=True)
+    service.delete(f"#{target.id}")
+    click.echo(f"Deleted {target.name}")
+
+
+@target_group.command("merge")
+@click.argument("keep", metavar="KEEP")
+@click.argument("other", metavar="OTHER")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def merge_command(app: AppContext, keep: str, other: str, as_json: bool) -> None:
+    """Merge OTHER into KEEP: OTHER's names become aliases, its data moves over, OTHER goes."""
+    merged = TargetService(app.store).merge(keep, other)
+    if as_json:
+        emit_json(merged.to_json())
+    else:
+        click.echo(f"Merged {other} into {merged.name}; aliases now: {', '.join(merged.aliases)}")
+
+
+@target_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--on-duplicate", type=ON_DUPLICATE, default="error", show_default=True)
+@click.option("--skip-invalid", is_flag=True, help="Import the good lines and report the bad ones.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would happen; change nothing.")
+@click.option("--undo", "undo_id", metavar="IMPORT_ID", help="Undo an earlier import instead.")
+@click.option("--force", is_flag=True, help="With --undo: also discard changes made since the import.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def import_command(app: AppContext, path: Path | None, on_duplicate: str, skip_invalid: bool, dry_run: bool,
+                   undo_id: str | None, force: bool, as_json: bool) -> None:
+    """Import targets from a TOM Toolkit target CSV (all or nothing), or undo an import."""
+    from tom_tui.services.target_io import TargetImporter, dry_run_import
+
+    importer = TargetImporter(TargetService(app.store))
+    if undo_id:
+        result = importer.undo(undo_id, force=force)
+        if as_json:
+            emit_json(result)
+        else:
+            click.echo(f"Undid {undo_id}: removed {result['removed']} target(s), restored {result['restored']}")
+        return
+    if path is None:
+        raise click.UsageError("give a CSV file to import, or --undo IMPORT_ID")
+    policy = OnDuplicate(on_duplicate)
+    report = dry_run_import(importer, path, policy, skip_invalid) if dry_run else importer.import_csv(
+        path, policy, skip_invalid)
+    for problem in report.invalid:
+        click.echo(f"{path}: {problem}", err=True)
+    if as_json:
+        emit_json({**report.to_json(), "dry_run": dry_run})
+        return
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(f"{verb} {path}: {report.created} created, {report.merged} merged, {report.skipped} skipped"
+               f"{f', {len(report.invalid)} invalid lines' if report.invalid else ''}")
+    if not dry_run:
+        click.echo(f"Import id: {report.import_id} (undo with `tom-tui target import --undo {report.import_id}`)")
+
+
+@target_group.command("imports")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def imports_command(app: AppContext, as_json: bool) -> None:
+    """List past imports (ids for --undo)."""
+    from tom_tui.services.target_io import TargetImporter
+
+    records = TargetImporter(TargetService(app.store)).imports()
+    if as_json:
+        emit_json(records)
+        return
+    for record in records:
+        state = " (undone)" if record["undone"] else ""
+        click.echo(f"{record['import_id']}  {record['created_at']}  {record['created']} created, "
+                   f"{record['merged']} merged  {record['source']}{state}")
+
+
+@target_group.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@filter_options
+@pass_app
+@handle_errors
+def export_command(app: AppContext, path: Path, cone: tuple[str, ...] | None, tags: tuple[str, ...],
+                   lists: tuple[str, ...], name: str | None, target_type: str | None) -> None:
+    """Export targets to a TOM Toolkit target CSV (re-importable)."""
+    from tom_tui.services.target_io import write_target_csv
+
+    service = TargetService(app.store)
+    rows = service.query(build_filter(cone, tags, lists, name, target_type))
+    count = write_target_csv(path, service.full_targets(rows))
+    click.echo(f"Exported {count} target(s) to {path}")
+
+
+COMMANDS: list[click.Command] = [target_group]
