@@ -15,9 +15,12 @@ class ValidationError(TomError):
         self.problems: list[str] = problems if problems is not None else [message]
 
     def __str__(self) -> str:
-        if len(self.problems) > 1:
+        summary = super().__str__()
+        if self.problems == [summary]:
+            return summary
+        if len(self.problems) > 1 and summary == self.problems[0]:
             return "\n".join(self.problems)
-        return super().__str__()
+        return "\n".join([summary, *self.problems])
 
 
 class NotFoundError(TomError):

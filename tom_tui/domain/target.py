@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from tom_tui.errors import ValidationError
@@ -68,12 +69,12 @@ FIELD_HELP = {
     "perihdist": "perihelion distance, AU",
 }
 
-_SIMPLIFY = re.compile(r"[\s\-_()]+")
+_IGNORED_IN_NAMES = str.maketrans("", "", " \t\n\r\f\v-_()")
 
 
 def simplify_name(name: str) -> str:
     """The form two names are compared in: case, spaces, ``-``, ``_`` and parentheses ignored."""
-    return _SIMPLIFY.sub("", name).lower()
+    return name.translate(_IGNORED_IN_NAMES).lower()
 
 
 def parse_float(field_name: str, value: Any, expected: str | None = None) -> float | None:
@@ -95,7 +96,8 @@ def parse_float(field_name: str, value: Any, expected: str | None = None) -> flo
 def _parse_sexagesimal(value: str, unit: str) -> float:
     from astropy.coordinates import Angle  # only for sexagesimal input: astropy is slow to import
 
-    return float(Angle(value, unit=unit).degree)
+    # Rounded to 1e-10 degree (0.4 µas) so 10:00:00 reads back as 150.0, not 149.99999999999997.
+    return round(float(Angle(value, unit=unit).degree), 10)
 
 
 def parse_ra(value: Any) -> float | None:
@@ -227,7 +229,10 @@ class Target:
 
     def to_document(self) -> dict[str, Any]:
         """The JSON document stored in TinyDB (no ``None`` values, to keep files small)."""
-        document = {key: value for key, value in asdict(self).items() if value is not None and key != "id"}
+        document = {key: value for key, value in self.__dict__.items() if value is not None and key != "id"}
+        for key in ("aliases", "tags", "lists"):
+            document[key] = list(document[key])
+        document["extra"] = dict(document["extra"])
         return document
 
     @classmethod
@@ -257,7 +262,9 @@ class Target:
         return data
 
 
-def _clean_names(values: list[str], what: str) -> list[str]:
+
+
+def _clean_names(values: Iterable[str], what: str) -> list[str]:
     cleaned: list[str] = []
     for value in values:
         text = str(value).strip()
@@ -284,9 +291,11 @@ def build_target(fields: dict[str, Any]) -> Target:
     if target_type not in TARGET_TYPES:
         problems.append(f"type: {fields.get('type')!r} is not a target type; expected SIDEREAL or NON_SIDEREAL")
         target_type = SIDEREAL
-    values: dict[str, Any] = {}
-    for key in NUMERIC_FIELDS:
-        raw = fields.get(key)
+    values: dict[str, Any] = dict.fromkeys(NUMERIC_FIELDS)
+    for key in [k for k in NUMERIC_FIELDS if k in fields]:
+        raw = fields[key]
+        if raw is None or raw == "":
+            continue
         try:
             if key == "ra":
                 values[key] = parse_ra(raw)
@@ -297,9 +306,10 @@ def build_target(fields: dict[str, Any]) -> Target:
         except ValidationError as error:
             problems.append(str(error))
             values[key] = None
+    bad_fields = {problem.split(":", 1)[0] for problem in problems}
     if target_type == SIDEREAL:
         for key in ("ra", "dec"):
-            if values[key] is None and not any(key in p.split(":")[0] for p in problems):
+            if values[key] is None and key not in bad_fields:
                 problems.append(f"{key}: missing; a sidereal target needs {FIELD_HELP[key]}")
         scheme = None
     else:
@@ -309,24 +319,30 @@ def build_target(fields: dict[str, Any]) -> Target:
             problems.append(f"scheme: {scheme!r} is not an orbital element scheme; expected one of {', '.join(SCHEMES)}")
         required = REQUIRED_ORBITAL_FIELDS + REQUIRED_PER_SCHEME.get(scheme or "", ())
         for key in required:
-            if values[key] is None and not any(p.startswith(f"{key}:") for p in problems):
+            if values[key] is None and key not in bad_fields:
                 problems.append(f"{key}: missing; the {scheme} scheme needs {FIELD_HELP[key]}")
         eccentricity = values.get("eccentricity")
         if eccentricity is not None and eccentricity < 0:
             problems.append(f"eccentricity: {eccentricity} is negative; expected a value >= 0")
-    aliases = tags = lists = []
+    aliases: list[str] = []
+    tags: list[str] = []
+    lists: list[str] = []
     try:
-        aliases = _clean_names(list(fields.get("aliases") or []), "alias")
-        tags = _clean_names(list(fields.get("tags") or []), "tag")
-        lists = _clean_names(list(fields.get("lists") or []), "list")
+        aliases = _clean_names(fields.get("aliases") or (), "alias")
+        tags = _clean_names(fields.get("tags") or (), "tag")
+        lists = _clean_names(fields.get("lists") or (), "list")
     except ValidationError as error:
         problems.append(str(error))
-    if name and any(simplify_name(alias) == simplify_name(name) for alias in aliases):
-        aliases = [alias for alias in aliases if simplify_name(alias) != simplify_name(name)]
-    extra_raw = fields.get("extra") or {}
-    extra = {str(key).strip(): parse_extra_value(value) for key, value in dict(extra_raw).items()}
-    if any(not key for key in extra):
-        problems.append("extra: empty key; expected KEY=VALUE")
+    if aliases and name:
+        own_key = simplify_name(name)
+        aliases = [alias for alias in aliases if simplify_name(alias) != own_key]
+    extra: dict[str, Any] = {}
+    for key, value in (fields.get("extra") or {}).items():
+        clean_key = str(key).strip()
+        if not clean_key:
+            problems.append("extra: empty key; expected KEY=VALUE")
+            continue
+        extra[clean_key] = parse_extra_value(value)
     if problems:
         raise ValidationError(problems[0], problems)
     return Target(

@@ -36,14 +36,15 @@ class OnDuplicate(StrEnum):
 class DuplicateMatch:
     existing_id: int
     existing_name: str
-    reason: str  # "name", "alias" or "position"
-    matched: str  # the name that matched, or the separation for a position match
+    reason: str  # "name" or "alias" (of the existing target), or "position"
+    matched: str  # the incoming name that matched
     separation_arcsec: float | None = None
 
     def describe(self) -> str:
         if self.reason == "position":
-            return f"lies {self.separation_arcsec:.2f}″ from existing target {self.existing_name!r}"
-        return f"{self.matched!r} matches the {self.reason} of existing target {self.existing_name!r}"
+            return f"{self.matched!r} lies {self.separation_arcsec:.2f}″ from existing target {self.existing_name!r}"
+        article = "the name" if self.reason == "name" else "an alias"
+        return f"{self.matched!r} matches {article} of existing target {self.existing_name!r}"
 
 
 @dataclass
@@ -108,7 +109,9 @@ def add_targets(
     ``before_merge`` sees each stored target once, unchanged, before anything is merged into it.
     """
     index = repo.index
-    claimed: dict[str, int] = dict(index.key_map()) if len(targets) > 50 else {}
+    bulk = len(targets) > 50
+    # For many targets one dict of every stored name beats a column scan per name.
+    claimed: dict[str, int] = dict(index.key_map()) if bulk else {}
     position_match = _position_matcher(index, targets, radius_arcsec)
     outcomes: list[AddOutcome] = []
     problems: list[str] = []
@@ -118,7 +121,7 @@ def add_targets(
     resolved_for_row: dict[int, int | None] = {}  # row -> stored target id it became or merged into
 
     def lookup_key(key: str) -> int | None:
-        if claimed:
+        if bulk:
             return claimed.get(key)
         return index.id_for_key(key)
 
@@ -126,12 +129,13 @@ def add_targets(
         label = labels[row] if labels else target.name
         match: DuplicateMatch | None = None
         earlier_row: int | None = None
-        for position, name in enumerate(target.names):
+        for name in target.names:
             key = simplify_name(name)
             existing_id = lookup_key(key)
             if existing_id is not None:
                 existing = changed.get(existing_id) or repo.get(existing_id)
-                match = DuplicateMatch(existing_id, existing.name, "name" if position == 0 else "alias", name)
+                reason = "name" if simplify_name(existing.name) == key else "alias"
+                match = DuplicateMatch(existing_id, existing.name, reason, name)
                 break
             if key in pending_by_key:
                 earlier_row = pending_by_key[key]
@@ -142,14 +146,11 @@ def add_targets(
                 kind, where, separation = found
                 if kind == "stored":
                     existing = changed.get(where) or repo.get(where)
-                    match = DuplicateMatch(where, existing.name, "position", "", separation)
+                    match = DuplicateMatch(where, existing.name, "position", target.name, separation)
                 else:
                     earlier_row = where
-        if earlier_row is not None:
-            earlier = targets[earlier_row]
-            separation = None
-            if match is None:
-                match = DuplicateMatch(-1, earlier.name, "name", target.name, separation)
+        if earlier_row is not None and match is None:
+            match = DuplicateMatch(-1, targets[earlier_row].name, "name", target.name)
         if match is None:
             outcomes.append(AddOutcome(target, "created"))
             new_targets.append(target)
@@ -159,8 +160,11 @@ def add_targets(
             continue
         if on_duplicate is OnDuplicate.ERROR:
             where = f"{label}: " if labels else ""
-            earlier_note = f" (also in this import as {targets[earlier_row].name!r})" if earlier_row is not None else ""
-            problems.append(f"{where}{target.name!r} duplicates an existing target: {match.describe()}{earlier_note}")
+            if earlier_row is not None:
+                earlier_label = labels[earlier_row] if labels else targets[earlier_row].name
+                problems.append(f"{where}{target.name!r} duplicates {targets[earlier_row].name!r} ({earlier_label})")
+            else:
+                problems.append(f"{where}{match.describe()}")
             outcomes.append(AddOutcome(target, "skipped", match))
             continue
         if on_duplicate is OnDuplicate.SKIP:
@@ -176,7 +180,7 @@ def add_targets(
         existing = changed.get(match.existing_id) or repo.get(match.existing_id)
         if before_merge is not None and match.existing_id not in changed:
             before_merge(existing)
-        if not claimed:
+        if not bulk:
             claimed.update({simplify_name(n): match.existing_id for n in existing.names})
             for name in target.names:
                 owner = index.id_for_key(simplify_name(name))

@@ -20,7 +20,7 @@ import orjson
 from tom_tui.errors import StoreError
 from tom_tui.store.locking import StoreLock
 from tom_tui.store.transaction import (
-    GENERATION_FILE,
+    COUNTERS_FILE,
     JOURNAL_NAME,
     StoreView,
     Transaction,
@@ -208,6 +208,6 @@ class Store:
     def generation(self) -> int:
         """A number that grows with every committed write, from any process (cheap to poll)."""
         try:
-            return int((self.root / GENERATION_FILE).read_bytes().strip() or 0)
-        except FileNotFoundError:
+            return int(orjson.loads((self.root / COUNTERS_FILE).read_bytes()).get("generation", 0))
+        except (FileNotFoundError, orjson.JSONDecodeError):
             return 0

@@ -2,7 +2,9 @@
 
 Target documents live in sharded TinyDB files; reading 100k of them to draw a list would take
 seconds, so every write also keeps ``index/targets.parquet`` up to date inside the same
-transaction. The index is what the target list, name lookups and cone searches read.
+transaction. The index is what the target list, name lookups and cone searches read. It is an Arrow IPC
+(Feather) file rather than Parquet because it is memory-mapped: opening it costs ~1 ms at 100k
+targets where Parquet decoding costs 50-400 ms, and that is paid by every command.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pyarrow.compute as pc
 
 from tom_tui.domain.target import Target, simplify_name
 
-INDEX_PATH = "index/targets.parquet"
+INDEX_PATH = "index/targets.arrow"
 
 INDEX_SCHEMA = pa.schema(
     [
@@ -91,7 +93,11 @@ class TargetIndex:
     """An immutable snapshot of the index with fast lookups; edits return a new index."""
 
     def __init__(self, table: pa.Table | None = None) -> None:
-        self.table: pa.Table = INDEX_SCHEMA.empty_table() if table is None else table.cast(INDEX_SCHEMA)
+        if table is None:
+            table = INDEX_SCHEMA.empty_table()
+        elif not table.schema.equals(INDEX_SCHEMA):
+            table = table.cast(INDEX_SCHEMA)
+        self.table: pa.Table = table
         self._key_to_id: dict[str, int] | None = None
         self._tree: Any = None
         self._xyz: FloatArray | None = None
@@ -183,14 +189,16 @@ class TargetIndex:
     def without(self, target_ids: Sequence[int]) -> TargetIndex:
         if not target_ids:
             return self
-        keep = pc.invert(pc.is_in(self.table.column("id"), pa.array(list(target_ids), pa.int64())))
-        return TargetIndex(self.table.filter(keep))
+        keep = ~np.isin(self.ids, np.asarray(target_ids, dtype=np.int64))
+        return TargetIndex(self.table.filter(pa.array(keep)))
 
     def with_targets(self, targets: Sequence[Target]) -> TargetIndex:
         """Insert or replace the rows of ``targets``."""
         if not targets:
             return self
-        remaining = self.without([t.id for t in targets if t.id is not None])
+        stored = np.isin(np.array([t.id for t in targets], dtype=np.int64), self.ids)
+        replaced = [t.id for t, was_stored in zip(targets, stored, strict=True) if was_stored and t.id is not None]
+        remaining = self.without(replaced)
         combined = pa.concat_tables([remaining.table, index_rows(targets)])
         return TargetIndex(combined)
 

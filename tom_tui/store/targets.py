@@ -39,7 +39,7 @@ class TargetRepository:
     @property
     def index(self) -> TargetIndex:
         if self._index is None:
-            self._index = TargetIndex(self.view.read_parquet(INDEX_PATH))
+            self._index = TargetIndex(self.view.read_arrow(INDEX_PATH))
         return self._index
 
     def get(self, target_id: int) -> Target:
@@ -142,5 +142,5 @@ class TargetRepository:
     def flush(self) -> None:
         """Stage the index; call once before the transaction commits."""
         if self._index_dirty:
-            self.tx.write_parquet(INDEX_PATH, self.index.table, compression="snappy")
+            self.tx.write_arrow(INDEX_PATH, self.index.table)
             self._index_dirty = False

@@ -1,0 +1,46 @@
+"""Helpers shared by the benchmark scripts: timing whole processes and building big stores."""
+
+from __future__ import annotations
+
+import csv
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+TOM_TUI = [sys.executable, "-m", "tom_tui"]
+
+
+def time_process(arguments: Sequence[str], runs: int = 5) -> tuple[float, list[float]]:
+    """Median wall time of a whole process (start to exit) over ``runs`` runs."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(arguments, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), times
+
+
+def write_target_csv(path: Path, count: int, seed: int = 2026) -> None:
+    """A TOM Toolkit target CSV with an alias, two lists and two extras per target."""
+    rng = random.Random(seed)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "name2", "type", "ra", "dec", "groups", "redshift", "classification"])
+        for number in range(count):
+            writer.writerow([
+                f"AT2026{number:07d}", f"ZTF26{number:07d}", "SIDEREAL", f"{rng.uniform(0, 360):.6f}",
+                f"{rng.uniform(-90, 90):.6f}", "Survey, Bright" if number % 10 == 0 else "Survey",
+                f"{rng.uniform(0.001, 0.2):.4f}", rng.choice(["SN Ia", "SN II", "TDE", "AGN"]),
+            ])
+
+
+def machine_note() -> str:
+    import os
+    import platform
+
+    load = os.getloadavg()[0]
+    return f"python {platform.python_version()}, {os.cpu_count()} cores, load average {load:.2f} at start"

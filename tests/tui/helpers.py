@@ -1,0 +1,28 @@
+"""Waiting for the app without sleeping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+
+async def settle(pilot: Pilot[None], until: Callable[[], bool] = lambda: True, attempts: int = 400) -> None:
+    """Let workers finish and messages land until ``until()`` holds (fails the test if it never does)."""
+    app = pilot.app
+    for _ in range(attempts):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if until():
+            await pilot.pause()
+            return
+    raise AssertionError("the app never reached the expected state")
+
+
+def screen_text(app: object) -> str:
+    """The characters on screen (from the SVG screenshot: the same thing a snapshot stores)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()  # type: ignore[attr-defined]
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")

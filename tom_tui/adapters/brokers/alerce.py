@@ -1,0 +1,143 @@
+"""ALeRCE (https://alerce.online): ZTF objects through API v1 and Rubin/LSST objects through the
+multi-survey API.
+
+ZTF: ``GET {base_url}/objects`` (filtered listing), ``/objects/{oid}``, ``/objects/{oid}/detections``.
+LSST: ``GET {lsst_base_url}/object_api/object?survey_id=lsst&oid=...`` and
+``/lightcurve_api/detections?survey_id=lsst&oid=...``; LSST fluxes are in nJy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from tom_tui.adapters.alerts.photometry import ZTF_FILTERS, PhotometryColumns, finite_or_none, flux_to_mag
+from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
+from tom_tui.adapters.http import HttpRequest
+from tom_tui.errors import AdapterError, ValidationError
+
+LSST_BANDS = {1: "g", 2: "r", 3: "i", 4: "z", 5: "y", 6: "u"}
+
+
+class AlerceBroker(Broker):
+    name = "alerce"
+    label = "ALeRCE"
+    default_base_url = "https://api.alerce.online/ztf/v1"
+    default_lsst_base_url = "https://api-lsst.alerce.online"
+    options = (
+        QueryOption("survey", "choice", "ztf", "ztf or lsst", choices=("ztf", "lsst")),
+        QueryOption("oid", "str", None, "one object id (ZTF name or LSST diaObjectId)"),
+        QueryOption("classifier", "str", "lc_classifier", "ALeRCE classifier name"),
+        QueryOption("class_name", "str", None, "class to select, e.g. SNIa, SNII, TDE (ZTF listing)"),
+        QueryOption("probability", "float", None, "minimum class probability (0-1)"),
+        QueryOption("ra", "float", None, "cone centre RA, degrees"),
+        QueryOption("dec", "float", None, "cone centre Dec, degrees"),
+        QueryOption("radius", "float", 30.0, "cone radius, arcsec"),
+        QueryOption("firstmjd_after", "float", None, "only objects first detected after this MJD"),
+        QueryOption("page_size", "int", 20, "results per page (at most 1000)"),
+    )
+
+    @property
+    def lsst_base_url(self) -> str:
+        return str(self.settings.get("lsst_base_url") or self.default_lsst_base_url).rstrip("/")
+
+    def build_query(self, options: Mapping[str, Any]) -> HttpRequest:
+        oid = options["oid"]
+        if options["survey"] == "lsst":
+            if not oid:
+                raise ValidationError("oid: the LSST survey is queried one object at a time; give --oid")
+            return HttpRequest(
+                "GET", f"{self.lsst_base_url}/object_api/object", params={"survey_id": "lsst", "oid": oid}
+            )
+        if oid:
+            return HttpRequest("GET", f"{self.base_url}/objects/{oid}")
+        params: dict[str, Any] = {
+            "page_size": options["page_size"],
+            "order_by": "lastmjd",
+            "order_mode": "DESC",
+        }
+        if options["class_name"]:
+            params.update(classifier=options["classifier"], class_name=options["class_name"])
+        if options["probability"] is not None:
+            params["probability"] = options["probability"]
+        if options["firstmjd_after"] is not None:
+            params["firstmjd"] = options["firstmjd_after"]
+        if (options["ra"] is None) != (options["dec"] is None):
+            raise ValidationError("ra/dec: give both for a cone search")
+        if options["ra"] is not None:
+            params.update(ra=options["ra"], dec=options["dec"], radius=options["radius"])
+        return HttpRequest("GET", f"{self.base_url}/objects", params=params)
+
+    def parse_query(self, payload: Any) -> list[dict[str, Any]]:
+        if isinstance(payload, dict) and "items" in payload:
+            return [dict(item) for item in payload["items"]]
+        if isinstance(payload, dict) and "oid" in payload:
+            return [payload]
+        raise AdapterError("ALeRCE: expected an object or a page of objects (items)")
+
+    def to_generic_alert(self, raw: dict[str, Any]) -> GenericAlert:
+        oid = str(raw["oid"])
+        survey = "lsst" if "sid" in raw or oid.isdigit() else "ztf"
+        url = f"https://alerce.online/object/{oid}"
+        return GenericAlert(
+            broker=self.name,
+            id=oid,
+            name=oid if survey == "ztf" else f"LSST-{oid}",
+            ra=finite_or_none(raw.get("meanra")),
+            dec=finite_or_none(raw.get("meandec")),
+            mjd=finite_or_none(raw.get("lastmjd")),
+            classification=raw.get("class") or raw.get("class_name"),
+            score=finite_or_none(raw.get("probability")),
+            url=url,
+            extra={"survey": survey, "ndet": raw.get("ndet") or raw.get("n_det")},
+            raw=raw,
+        )
+
+    def history_request(self, alert: GenericAlert) -> HttpRequest | None:
+        if alert.extra.get("survey") == "lsst":
+            return HttpRequest(
+                "GET",
+                f"{self.lsst_base_url}/lightcurve_api/detections",
+                params={"survey_id": "lsst", "oid": alert.id},
+            )
+        return HttpRequest("GET", f"{self.base_url}/objects/{alert.id}/detections")
+
+    def parse_history(self, alert: GenericAlert, payload: Any) -> pa.Table:
+        if not isinstance(payload, list):
+            raise AdapterError("ALeRCE: expected a list of detections")
+        columns = PhotometryColumns()
+        for detection in payload:
+            mjd = float(detection["mjd"])
+            if alert.extra.get("survey") == "lsst":
+                band_map = {int(k): v for k, v in (detection.get("band_map") or {}).items()} or LSST_BANDS
+                flux = finite_or_none(detection.get("psfFlux"))
+                fluxerr = finite_or_none(detection.get("psfFluxErr"))
+                flux_ujy = None if flux is None else flux / 1000.0
+                fluxerr_ujy = None if fluxerr is None else fluxerr / 1000.0
+                mag, magerr = flux_to_mag(flux_ujy, fluxerr_ujy)
+                columns.append(
+                    alert.name,
+                    mjd,
+                    band_map.get(int(detection["band"]), str(detection["band"])),
+                    mag=mag,
+                    magerr=magerr,
+                    flux=flux_ujy,
+                    fluxerr=fluxerr_ujy,
+                    telescope="Rubin",
+                    instrument="LSSTCam",
+                    source="alerce",
+                )
+            else:
+                columns.append(
+                    alert.name,
+                    mjd,
+                    ZTF_FILTERS.get(int(detection["fid"]), str(detection["fid"])),
+                    mag=finite_or_none(detection.get("magpsf")),
+                    magerr=finite_or_none(detection.get("sigmapsf")),
+                    telescope="P48",
+                    instrument="ZTF",
+                    source="alerce",
+                )
+        return columns.to_table()

@@ -1,0 +1,1 @@
+"""Observation facilities: telescopes that take requests (see :mod:`.base` for the contract)."""

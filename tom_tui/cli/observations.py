@@ -1,0 +1,495 @@
+"""`tom-tui obs ...` (observation requests), `tom-tui plan` and `tom-tui plot visibility`.
+
+The request flags of `obs request` and `obs template save` are built from the facilities' own
+option declarations, so a new facility's options appear here without touching this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
+
+OPTION_PREFIX = "facility_option__"
+
+
+def _declared_options() -> list[tuple[str, str, str]]:
+    """(name, flag, help) of every option of every installed facility, merged by name."""
+    from tom_tui.adapters.facilities.base import facility_names, load_facility
+
+    merged: dict[str, tuple[str, list[str], str]] = {}
+    for facility_name in facility_names():
+        for option in load_facility(facility_name).options():
+            flag, owners, text = merged.get(option.name, (option.flag, [], option.help))
+            owners.append(facility_name)
+            if option.choices:
+                text = f"{text} [{'|'.join(option.choices)}]"
+            merged[option.name] = (flag, owners, text)
+    return [(name, flag, f"{text} ({', '.join(owners)})") for name, (flag, owners, text) in merged.items()]
+
+
+class FacilityOptionsCommand(click.Command):
+    """A command whose flags include every facility's request options (loaded on first use)."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        if not any(p.name and p.name.startswith(OPTION_PREFIX) for p in params):
+            help_option = params.pop() if params and params[-1].name == "help" else None
+            for name, flag, text in _declared_options():
+                self.params.append(click.Option([flag, OPTION_PREFIX + name], metavar="VALUE", help=text))
+            params = super().get_params(ctx)
+            if help_option is not None and params[-1].name != "help":
+                params.append(help_option)
+        return params
+
+
+def _facility_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key[len(OPTION_PREFIX) :]: value
+        for key, value in list(kwargs.items())
+        if key.startswith(OPTION_PREFIX) and value is not None
+    }
+
+
+def _record_line(record: Any) -> str:
+    start = (record.scheduled_start or "")[:16].replace("T", " ")
+    return (
+        f"{record.id:>5}  {record.target_name[:22]:<22}  {record.facility:<10}  {record.status:<16}  "
+        f"{start:<16}  {len(record.data_products):>3}"
+    )
+
+
+@click.group("obs")
+def obs_group() -> None:
+    """Observation requests: submit, follow, cancel, fetch the data."""
+
+
+@obs_group.command("facilities")
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def facilities_command(as_json: bool) -> None:
+    """List the installed facilities and their request options."""
+    from tom_tui.adapters.facilities.base import describe_options, facility_names, load_facility
+
+    described: list[dict[str, Any]] = []
+    for name in facility_names():
+        facility = load_facility(name)
+        described.append(
+            {
+                "name": name,
+                "description": facility.description,
+                "terminal_states": sorted(facility.terminal_states),
+                "failed_states": sorted(facility.failed_states),
+                "sites": [site.__dict__ for site in facility.sites()],
+                "options": describe_options(facility.options()),
+            }
+        )
+    if as_json:
+        emit_json(described)
+        return
+    for entry in described:
+        click.echo(f"{entry['name']}: {entry['description']}")
+        for option in entry["options"]:
+            default = "" if option["default"] in (None, "") else f" (default {option['default']})"
+            required = " [required]" if option["required"] else ""
+            click.echo(f"  {option['flag']:<22} {option['type']:<8} {option['help']}{default}{required}")
+
+
+@obs_group.command("request", cls=FacilityOptionsCommand)
+@click.argument("target")
+@click.option(
+    "--facility",
+    "facility_name",
+    help="Facility name (default: [observations] default_facility, else simulated).",
+)
+@click.option("--template", help="Start from a saved template; flags given here override it.")
+@click.option("--every", "every_days", type=float, help="Cadence: repeat every N days.")
+@click.option("--repeat", "repeat_count", type=int, help="Cadence: number of requests in all (with --every).")
+@click.option("--until", help="Cadence: stop after this date (with --every).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def request_command(
+    app: AppContext,
+    /,
+    target: str,
+    facility_name: str | None,
+    template: str | None,
+    every_days: float | None,
+    repeat_count: int | None,
+    until: str | None,
+    as_json: bool,
+    **kwargs: Any,
+) -> None:
+    """Submit an observation request for TARGET (name, alias or #id)."""
+    from tom_tui.errors import ValidationError
+    from tom_tui.services.observations import ObservationService
+
+    cadence = None
+    if every_days is not None:
+        cadence = (every_days, repeat_count or 1_000_000, until)
+    elif repeat_count is not None or until is not None:
+        raise ValidationError("--repeat and --until need --every DAYS")
+    record = ObservationService(app.store).request(
+        target, facility_name, _facility_options(kwargs), template=template, cadence=cadence
+    )
+    if as_json:
+        emit_json(record.to_json())
+    else:
+        click.echo(
+            f"Submitted observation {record.id} of {record.target_name} "
+            f"to {record.facility} as {record.facility_id}"
+        )
+
+
+@obs_group.command("list")
+@click.option("--status", help="A status (PENDING, COMPLETED...), or open, terminal, failed.")
+@click.option("--facility", "facility_name")
+@click.option("--target")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def list_command(
+    app: AppContext, status: str | None, facility_name: str | None, target: str | None, as_json: bool
+) -> None:
+    """List observation requests."""
+    from tom_tui.services.observations import ObservationService
+
+    records = ObservationService(app.store).records(status, facility_name, target)
+    if as_json:
+        emit_json([record.to_json() for record in records])
+        return
+    click.echo(
+        f"{'id':>5}  {'target':<22}  {'facility':<10}  {'status':<16}  {'scheduled (UTC)':<16}  {'data':>3}"
+    )
+    for record in records:
+        click.echo(_record_line(record))
+
+
+@obs_group.command("show")
+@click.argument("observation_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def show_command(app: AppContext, observation_id: int, as_json: bool) -> None:
+    """Show one request: parameters, status history and data."""
+    from tom_tui.services.observations import ObservationService
+
+    record = ObservationService(app.store).get(observation_id)
+    if as_json:
+        emit_json(record.to_json())
+        return
+    click.echo(f"Observation {record.id}: {record.target_name} at {record.facility} ({record.facility_id})")
+    click.echo(
+        f"  status     {record.status}{'  (error: ' + record.last_error + ')' if record.last_error else ''}"
+    )
+    click.echo(f"  scheduled  {record.scheduled_start or '-'} → {record.scheduled_end or '-'}")
+    click.echo(f"  submitted  {record.submitted}   modified {record.modified}")
+    for key in ("template", "rule", "cadence_id"):
+        if getattr(record, key) is not None:
+            click.echo(f"  {key:<10} {getattr(record, key)}")
+    click.echo("  parameters")
+    for key, value in record.parameters.items():
+        click.echo(f"    {key} = {value}")
+    click.echo("  history")
+    for change in record.history:
+        click.echo(f"    {change.time}  {change.status}  {change.detail}")
+    click.echo(f"  data products  {', '.join(map(str, record.data_products)) or 'none yet'}")
+
+
+@obs_group.command("cancel")
+@click.argument("observation_id", type=int)
+@pass_app
+@handle_errors
+def cancel_command(app: AppContext, observation_id: int) -> None:
+    """Cancel a request that has not finished."""
+    from tom_tui.services.observations import ObservationService
+
+    record = ObservationService(app.store).cancel(observation_id)
+    click.echo(f"Observation {record.id} is now {record.status}")
+
+
+@obs_group.command("update")
+@click.option("--no-download", is_flag=True, help="Only poll statuses; fetch no data.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def update_command(app: AppContext, no_download: bool, as_json: bool) -> None:
+    """Poll every open request; download the data of completed ones; run due cadences."""
+    from tom_tui.services.observations import ObservationService
+
+    summary = ObservationService(app.store).update(download=not no_download)
+    if as_json:
+        emit_json(summary.to_json())
+    else:
+        for notice in summary.notices:
+            click.echo(notice.line())
+        click.echo(
+            f"Polled {summary.polled}, {len(summary.notices)} changed, "
+            f"{summary.downloaded} file(s) downloaded, "
+            f"{len(summary.new_requests)} cadence request(s)"
+        )
+    for error in summary.errors:
+        click.echo(f"Warning: {error}", err=True)
+
+
+@obs_group.command("status")
+@click.argument("observation_id", type=int)
+@click.argument("status")
+@click.option("--detail", default="", help="Why (kept in the history).")
+@pass_app
+@handle_errors
+def status_command(app: AppContext, observation_id: int, status: str, detail: str) -> None:
+    """Set the status of a manual observation by hand."""
+    from tom_tui.services.observations import ObservationService
+
+    record = ObservationService(app.store).set_status(observation_id, status.upper(), detail)
+    click.echo(f"Observation {record.id} is now {record.status}")
+
+
+@obs_group.command("attach")
+@click.argument("observation_id", type=int)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--telescope", required=True, help="Telescope, for raw/<telescope>/<night>/.")
+@click.option("--night", required=True, help="Night as YYYYMMDD (the evening's date).")
+@pass_app
+@handle_errors
+def attach_command(
+    app: AppContext, observation_id: int, files: tuple[Path, ...], telescope: str, night: str
+) -> None:
+    """Add frames observed by hand to an observation (stored under raw/<telescope>/<night>/)."""
+    from tom_tui.errors import ValidationError
+    from tom_tui.services.observations import ObservationService
+
+    try:
+        dt.datetime.strptime(night, "%Y%m%d")
+    except ValueError:
+        raise ValidationError(f"--night: {night!r} is not a date; expected YYYYMMDD") from None
+    added = ObservationService(app.store).attach_files(observation_id, list(files), telescope, night)
+    click.echo(f"Attached {len(added)} file(s) to observation {observation_id}")
+
+
+@obs_group.command("cadences")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def cadences_command(app: AppContext, as_json: bool) -> None:
+    """List repeating requests."""
+    from tom_tui.services.observations import ObservationService
+
+    cadences = ObservationService(app.store).cadences()
+    if as_json:
+        emit_json([cadence.to_json() for cadence in cadences])
+        return
+    for cadence in cadences:
+        state = "active" if cadence.active else "done"
+        click.echo(
+            f"{cadence.id:>4}  target #{cadence.target_id}  {cadence.facility}  "
+            f"every {cadence.every_days:g} d  "
+            f"{cadence.remaining} left  next {cadence.next_due}  {state}"
+        )
+
+
+@obs_group.command("followup")
+@click.option("--dry-run", is_flag=True, help="Show what would be requested; submit nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def followup_command(app: AppContext, dry_run: bool, as_json: bool) -> None:
+    """Apply the [[followup]] rules of tom-tui.toml: request observations of qualifying targets."""
+    from tom_tui.services.followup import run_followup
+
+    report = run_followup(app.store, dry_run=dry_run)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for entry in report.fired:
+            made = f"observation {entry['observation_id']}" if entry["observation_id"] else "no request"
+            click.echo(f"{entry['rule']}: {entry['target']} → {made if not dry_run else 'would request'}")
+        click.echo(f"{len(report.fired)} rule firing(s)")
+    for error in report.errors:
+        click.echo(f"Warning: {error}", err=True)
+
+
+@obs_group.group("template")
+def template_group() -> None:
+    """Named request options for a facility, applicable to any target."""
+
+
+@template_group.command("save", cls=FacilityOptionsCommand)
+@click.argument("name")
+@click.option("--facility", "facility_name", required=True)
+@click.option("--description", default="")
+@pass_app
+@handle_errors
+def template_save_command(
+    app: AppContext, /, name: str, facility_name: str, description: str, **kwargs: Any
+) -> None:
+    """Save (or replace) a template from the facility flags given."""
+    from tom_tui.services.observations import ObservationService
+
+    template = ObservationService(app.store).save_template(
+        name, facility_name, _facility_options(kwargs), description
+    )
+    click.echo(f"Saved template {template.name} for {template.facility}")
+
+
+@template_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def template_list_command(app: AppContext, as_json: bool) -> None:
+    """List templates."""
+    from tom_tui.services.observations import ObservationService
+
+    templates = ObservationService(app.store).templates()
+    if as_json:
+        emit_json([template.to_json() for template in templates])
+        return
+    for template in templates:
+        options = ", ".join(f"{k}={v}" for k, v in template.parameters.items())
+        click.echo(f"{template.name:<20} {template.facility:<10} {options}")
+
+
+@template_group.command("show")
+@click.argument("name")
+@pass_app
+@handle_errors
+def template_show_command(app: AppContext, name: str) -> None:
+    """Show one template as JSON."""
+    from tom_tui.services.observations import ObservationService
+
+    emit_json(ObservationService(app.store).template(name).to_json())
+
+
+@template_group.command("delete")
+@click.argument("name")
+@pass_app
+@handle_errors
+def template_delete_command(app: AppContext, name: str) -> None:
+    """Delete a template (requests made from it keep their options)."""
+    from tom_tui.services.observations import ObservationService
+
+    ObservationService(app.store).delete_template(name)
+    click.echo(f"Deleted template {name}")
+
+
+def _hhmm(iso: str | None) -> str:
+    return iso[11:16] if iso else "  -  "
+
+
+@click.command("plan")
+@click.option("--list", "list_name", required=True, help="Target list to plan.")
+@click.option("--site", help="Observatory name or LAT,LON,HEIGHT (default: [observatory] site).")
+@click.option("--night", help="Evening date YYYY-MM-DD (default: tonight at the site).")
+@click.option("--airmass", "airmass_limit", type=float, default=2.0, show_default=True)
+@click.option(
+    "--twilight",
+    type=click.Choice(["civil", "nautical", "astronomical"]),
+    default="nautical",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def plan_command(
+    app: AppContext,
+    list_name: str,
+    site: str | None,
+    night: str | None,
+    airmass_limit: float,
+    twilight: str,
+    as_json: bool,
+) -> None:
+    """Rise, set, best time, airmass and Moon distance of every target of a list for one night."""
+    from tom_tui.services.planning import plan_list
+
+    plan = plan_list(app.store, list_name, site, night, airmass_limit, twilight)
+    if as_json:
+        emit_json(plan.to_json())
+        return
+    t = plan.twilights
+    click.echo(
+        f"{plan.site.name}, night of {plan.night}  (times UTC)  sunset {_hhmm(t['sunset'])}  "
+        f"{twilight} dark {_hhmm(t[twilight + '_dusk'])}–{_hhmm(t[twilight + '_dawn'])}  "
+        f"sunrise {_hhmm(t['sunrise'])}  Moon {plan.moon_illumination:.0%}"
+    )
+    click.echo(f"{'target':<24} {'rise':>5} {'set':>5} {'best':>5} {'airm':>5} {'hours':>5} {'moon°':>5}")
+    for row in plan.rows:
+        airmass = f"{row['min_airmass']:.2f}" if row["min_airmass"] else "  -  "
+        click.echo(
+            f"{row['name'][:24]:<24} {_hhmm(row['rise']):>5} {_hhmm(row['set']):>5} "
+            f"{_hhmm(row['best_time']):>5} "
+            f"{airmass:>5} {row['hours_observable']:>5.1f} {row['moon_separation']:>5.0f}"
+        )
+
+
+@click.command("visibility")
+@click.argument("target")
+@click.option("--site", help="Observatory name or LAT,LON,HEIGHT (default: [observatory] site).")
+@click.option("--night", help="Evening date YYYY-MM-DD (default: tonight at the site).")
+@click.option("--airmass", "airmass_limit", type=float, default=2.0, show_default=True)
+@pass_app
+@handle_errors
+def visibility_command(
+    app: AppContext, target: str, site: str | None, night: str | None, airmass_limit: float
+) -> None:
+    """Altitude of TARGET through a night, with twilights, the Moon and the airmass limit."""
+    import math
+    import shutil
+
+    import plotext as plt
+
+    from tom_tui.clock import from_mjd
+    from tom_tui.services.planning import target_track_for
+
+    track = target_track_for(app.store, target, site, night)
+    grid = track.grid
+    # Hours from local (mean solar) midnight keep the night in the middle of the plot anywhere on Earth.
+    midnight = grid.mid_mjd
+    hours = (grid.mjd - midnight) * 24.0
+    midnight_utc = from_mjd(midnight).strftime("%H:%M")
+    columns, rows = shutil.get_terminal_size((100, 30))
+    plt.clear_figure()
+    plt.plotsize(min(columns, 140), max(15, min(rows - 2, 35)))
+    plt.plot(hours.tolist(), track.altitude.tolist(), label=track.target.name, color="cyan")
+    plt.plot(
+        hours.tolist(), grid.moon_alt.tolist(), label=f"Moon ({grid.moon_illumination:.0%})", color="gray"
+    )
+    limit = math.degrees(math.asin(1.0 / airmass_limit))
+    plt.hline(limit, "red")
+    for name, mjd in grid.twilights().items():
+        if mjd is not None and ("nautical" in name or "sun" in name):
+            plt.vline(float((mjd - midnight) * 24.0), "orange" if "sun" in name else "blue")
+    plt.ylim(0, 90)
+    plt.xlim(float(hours[0]), float(hours[-1]))
+    plt.xlabel(f"hours from local midnight ({midnight_utc} UTC)")
+    plt.ylabel("altitude (deg)")
+    plt.title(
+        f"{track.target.name} from {grid.site.name}, night of {grid.night} — red: airmass {airmass_limit:g}"
+    )
+    click.echo(plt.build())
+
+
+def _attach_visibility() -> list[click.Command]:
+    """Put `visibility` under the `plot` group of tom_tui.cli.plots, or provide the group here."""
+    from tom_tui.cli import plots
+
+    existing = getattr(plots, "plot", None)
+    if isinstance(existing, click.Group):
+        existing.add_command(visibility_command)
+        return []
+
+    @click.group("plot")
+    def plot_group() -> None:
+        """Plots in the terminal."""
+
+    plot_group.add_command(visibility_command)
+    return [plot_group]
+
+
+COMMANDS: list[click.Command] = [obs_group, plan_command, *_attach_visibility()]

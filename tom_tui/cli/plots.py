@@ -1,0 +1,118 @@
+"""`tom-tui plot ...`: light curves and spectra in the terminal (plotext) or as PNG (matplotlib).
+
+The ``plot`` group is importable so other areas can add their plots (e.g. ``plot visibility``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from tom_tui.cli.common import AppContext, handle_errors, pass_app
+from tom_tui.errors import NotFoundError
+
+
+def _terminal_size(width: int | None, height: int | None) -> tuple[int, int]:
+    columns, lines = shutil.get_terminal_size((100, 30))
+    return width or max(columns, 40), height or max(min(lines - 2, 40), 12)
+
+
+def _show(text: str) -> None:
+    if not sys.stdout.isatty():
+        import plotext
+
+        text = plotext.uncolorize(text)
+    click.echo(text)
+
+
+@click.group("plot")
+def plot() -> None:
+    """Plots in the terminal, or as PNG files with --png."""
+
+
+@plot.command("lightcurve")
+@click.argument("target")
+@click.option("--filter", "filters", multiple=True, help="Only this filter (repeatable).")
+@click.option("--since", "since_days", type=float, metavar="DAYS", help="Only the last DAYS days.")
+@click.option("--flux", is_flag=True, help="Plot flux (µJy) instead of magnitude.")
+@click.option("--dates", is_flag=True, help="Label the time axis with dates instead of MJD.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG image instead.")
+@click.option("--width", type=int, help="Plot width in characters (default: terminal width).")
+@click.option("--height", type=int, help="Plot height in lines.")
+@pass_app
+@handle_errors
+def lightcurve_command(
+    app: AppContext,
+    target: str,
+    filters: tuple[str, ...],
+    since_days: float | None,
+    flux: bool,
+    dates: bool,
+    png: Path | None,
+    width: int | None,
+    height: int | None,
+) -> None:
+    """Light curve of TARGET: one colour and marker per filter, ▽ for upper limits."""
+    from tom_tui.clock import now_mjd
+    from tom_tui.processing.plots import prepare_lightcurve, render_lightcurve_text, save_lightcurve_png
+    from tom_tui.services.data import photometry_of
+    from tom_tui.services.photometry import PLOT_COLUMNS
+
+    since = None if since_days is None else now_mjd() - since_days
+    found, points = photometry_of(app.store, target, list(filters) or None, since, columns=PLOT_COLUMNS)
+    if points.num_rows == 0:
+        raise NotFoundError(
+            f"{found.name} has no photometry" + (" matching the filters" if filters or since else "")
+        )
+    data = prepare_lightcurve(points, flux=flux)
+    title = f"{found.name} ({points.num_rows} points)"
+    if png is not None:
+        save_lightcurve_png(data, png, title=found.name, dates=dates)
+        click.echo(f"Wrote {png}")
+        return
+    plot_width, plot_height = _terminal_size(width, height)
+    _show(render_lightcurve_text(data, width=plot_width, height=plot_height, title=title, dates=dates))
+    for note in data.notes:
+        click.echo(note, err=True)
+
+
+@plot.command("spectrum")
+@click.argument("target")
+@click.option("--id", "spectrum_id", type=int, help="Spectrum id (default: the latest).")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG image instead.")
+@click.option("--width", type=int)
+@click.option("--height", type=int)
+@pass_app
+@handle_errors
+def spectrum_command(
+    app: AppContext,
+    target: str,
+    spectrum_id: int | None,
+    png: Path | None,
+    width: int | None,
+    height: int | None,
+) -> None:
+    """A spectrum of TARGET (the latest unless --id)."""
+    from tom_tui.processing.plots import prepare_spectrum, render_spectrum_text, save_spectrum_png
+    from tom_tui.services.data import load_spectrum
+
+    found, record, spectrum = load_spectrum(app.store, target, spectrum_id)
+    label = " ".join(
+        part
+        for part in (record.date_obs and record.date_obs[:10], record.telescope, record.instrument)
+        if part
+    )
+    data = prepare_spectrum(spectrum, label=label)
+    title = f"{found.name} spectrum {record.id}" + (f" ({label})" if label else "")
+    if png is not None:
+        save_spectrum_png(data, png, title=title)
+        click.echo(f"Wrote {png}")
+        return
+    plot_width, plot_height = _terminal_size(width, height)
+    _show(render_spectrum_text(data, width=plot_width, height=plot_height, title=title))
+
+
+COMMANDS: list[click.Command] = [plot]

@@ -1,0 +1,119 @@
+"""Data processors: plugins that read an uploaded file of one data type.
+
+A processor turns a file into photometry, a spectrum, or just facts about the file; the data
+service stores the result in the same transaction as the data product, so a file that fails to
+process leaves nothing behind. Processors are found by data type through the
+``tom_tui.processors`` entry point group (name = data type, value = a class with a no-argument
+constructor), exactly as a third-party package would register its own.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from tom_tui.errors import ValidationError
+from tom_tui.processing.photometry import NormalisedPhotometry, ReadOptions, read_photometry
+from tom_tui.processing.spectra import Spectrum, SpectrumOptions, read_spectrum
+
+ENTRY_POINT_GROUP = "tom_tui.processors"
+
+
+@dataclass
+class ProcessOptions:
+    photometry: ReadOptions = field(default_factory=ReadOptions)
+    spectrum: SpectrumOptions = field(default_factory=SpectrumOptions)
+
+
+@dataclass
+class ProcessedData:
+    photometry: NormalisedPhotometry | None = None
+    spectrum: Spectrum | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class DataProcessor(ABC):
+    """Reads one kind of file.
+
+    ``process`` returns what it found, or raises :class:`~tom_tui.errors.ValidationError` naming
+    the file, line and field of the first problem; it must not write anything anywhere.
+    """
+
+    @abstractmethod
+    def process(self, path: Path, options: ProcessOptions) -> ProcessedData: ...
+
+
+class PhotometryProcessor(DataProcessor):
+    def process(self, path: Path, options: ProcessOptions) -> ProcessedData:
+        result = read_photometry(path, options.photometry)
+        return ProcessedData(
+            photometry=result,
+            details={"format": result.format.value, "points": result.table.num_rows},
+        )
+
+
+class SpectroscopyProcessor(DataProcessor):
+    def process(self, path: Path, options: ProcessOptions) -> ProcessedData:
+        spectrum = read_spectrum(path, options.spectrum)
+        return ProcessedData(spectrum=spectrum, details={"points": len(spectrum)})
+
+
+class ImageFileProcessor(DataProcessor):
+    """A FITS image: checked to open, with the header cards people search by recorded."""
+
+    CARDS = ("DATE-OBS", "MJD-OBS", "OBJECT", "FILTER", "EXPTIME", "TELESCOP", "INSTRUME", "NAXIS1", "NAXIS2")
+
+    def process(self, path: Path, options: ProcessOptions) -> ProcessedData:
+        from astropy.io import fits
+
+        try:
+            with fits.open(path, memmap=False) as hdus:
+                header = hdus[0].header
+                if header.get("NAXIS", 0) == 0 and len(hdus) > 1:
+                    header = hdus[1].header
+                found = {card: header[card] for card in self.CARDS if card in header}
+        except (OSError, ValueError) as error:
+            raise ValidationError(f"{path.name}: not a readable FITS image ({error})") from error
+        return ProcessedData(details={"header": {key: _plain(value) for key, value in found.items()}})
+
+
+class OtherProcessor(DataProcessor):
+    def process(self, path: Path, options: ProcessOptions) -> ProcessedData:
+        return ProcessedData()
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, int | float | str | bool) else str(value)
+
+
+@cache
+def processors() -> dict[str, type[DataProcessor]]:
+    found: dict[str, type[DataProcessor]] = {}
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        found[entry_point.name] = entry_point.load()
+    # The built-ins also work from a source checkout that was never pip-installed.
+    for name, builtin in BUILTIN_PROCESSORS.items():
+        found.setdefault(name, builtin)
+    return found
+
+
+BUILTIN_PROCESSORS: dict[str, type[DataProcessor]] = {
+    "photometry": PhotometryProcessor,
+    "spectroscopy": SpectroscopyProcessor,
+    "image_file": ImageFileProcessor,
+    "other": OtherProcessor,
+}
+
+
+def processor_for(data_type: str) -> DataProcessor:
+    available = processors()
+    processor_class = available.get(data_type)
+    if processor_class is None:
+        raise ValidationError(
+            f"data type {data_type!r} has no processor; expected one of {', '.join(sorted(available))}"
+        )
+    return processor_class()

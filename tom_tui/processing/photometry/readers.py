@@ -1,0 +1,236 @@
+"""Reading photometry files into raw Arrow tables with the file line of every row.
+
+Formats: comma-separated tables (TOM Toolkit, SkyPortal, OAC, IRSA/ZTF light curves and any
+CSV with a column mapping), ECSV with units, ATLAS forced-photometry text files and ZTF
+forced-photometry service files. :func:`detect_format` picks one from the first lines of a file;
+the column meaning is worked out later by :mod:`.normalise`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from tom_tui.errors import ValidationError
+
+NULL_TEXTS = ["", "NA", "N/A", "n/a", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "--", "-"]
+
+
+class PhotometryFormat(StrEnum):
+    AUTO = "auto"
+    CSV = "csv"
+    ECSV = "ecsv"
+    ATLAS = "atlas"
+    ZTF_FPS = "ztf-fps"
+
+
+@dataclass
+class RawTable:
+    """A file's rows as read, before any column is interpreted."""
+
+    table: pa.Table
+    line_numbers: np.ndarray  # 1-based line in the file of each row
+    source: str  # file name used in error messages
+    format: PhotometryFormat
+    units: dict[str, str] = field(default_factory=dict)  # column -> astropy unit text (ECSV)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def detect_format(path: Path) -> PhotometryFormat:
+    with open(path, "rb") as handle:
+        head = handle.read(65536).decode("utf-8", errors="replace")
+    lines = [line.strip() for line in head.splitlines() if line.strip()]
+    if not lines:
+        raise ValidationError(f"{path.name}: the file is empty; expected a photometry table")
+    first = lines[0]
+    if first.startswith("# %ECSV"):
+        return PhotometryFormat.ECSV
+    if first.startswith("###") and "MJD" in first.upper():
+        return PhotometryFormat.ATLAS
+    if "forcediffimflux" in head and "zpdiff" in head:
+        return PhotometryFormat.ZTF_FPS
+    return PhotometryFormat.CSV
+
+
+def read_raw(path: Path, fmt: PhotometryFormat = PhotometryFormat.AUTO) -> RawTable:
+    if fmt is PhotometryFormat.AUTO:
+        fmt = detect_format(path)
+    readers = {
+        PhotometryFormat.CSV: read_csv,
+        PhotometryFormat.ECSV: read_ecsv,
+        PhotometryFormat.ATLAS: read_whitespace_table,
+        PhotometryFormat.ZTF_FPS: read_whitespace_table,
+    }
+    raw = readers[fmt](path)
+    raw.format = fmt
+    return raw
+
+
+def _line_starts(data: bytes) -> np.ndarray:
+    """Byte offset at which each line of ``data`` starts."""
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    return np.concatenate(([0], newlines + 1))
+
+
+def _data_line_numbers(data: bytes, header_line: int, row_count: int) -> np.ndarray:
+    """Line numbers of the data rows after ``header_line`` (1-based), skipping blank lines."""
+    first_data_line = header_line + 1
+    if b"\n\n" not in data and b"\n\r\n" not in data:
+        return np.arange(first_data_line, first_data_line + row_count, dtype=np.int64)
+    starts = _line_starts(data)
+    ends = np.concatenate((starts[1:] - 1, [len(data)]))
+    lengths = ends - starts
+    carriage_only = np.zeros(len(starts), dtype=bool)
+    single = np.flatnonzero(lengths == 1)
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    carriage_only[single] = buffer[starts[single]] == 13
+    non_blank = np.flatnonzero((lengths > 0) & ~carriage_only) + 1
+    numbers = non_blank[non_blank >= first_data_line]
+    return np.asarray(numbers[:row_count], dtype=np.int64)
+
+
+def _leading_comment_lines(text_head: str, marker: str = "#") -> int:
+    count = 0
+    for line in text_head.splitlines():
+        if line.startswith(marker) or not line.strip():
+            count += 1
+        else:
+            break
+    return count
+
+
+def _explain_parse_error(
+    path: Path, data: bytes, skip: int, delimiter: str, error: Exception
+) -> ValidationError:
+    """pyarrow does not say which line broke; find it with the csv module."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=delimiter)
+    expected: int | None = None
+    for line_number, row in enumerate(reader, start=1):
+        if line_number <= skip or not row:
+            continue
+        if expected is None:
+            expected = len(row)
+        elif len(row) != expected:
+            return ValidationError(
+                f"{path.name}: line {line_number}: expected {expected} fields like the header, "
+                f"found {len(row)}"
+            )
+    return ValidationError(f"{path.name}: not a readable table ({error})")
+
+
+def read_csv(path: Path) -> RawTable:
+    data = path.read_bytes()
+    if not data[:65536].strip() and not data.strip():
+        raise ValidationError(f"{path.name}: the file is empty; expected a photometry table")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValidationError(f"{path.name}: not a text file (byte {error.start} is not UTF-8)") from error
+    skip = _leading_comment_lines(data[:65536].decode("utf-8", errors="replace"))
+    header = data.split(b"\n", skip + 1)[skip].decode()
+    delimiter = "," if "," in header else ("\t" if "\t" in header else ",")
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(skip_rows=skip, block_size=1 << 22),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+            convert_options=pa_csv.ConvertOptions(null_values=NULL_TEXTS, strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid as error:
+        raise _explain_parse_error(path, data, skip, delimiter, error) from error
+    table = table.rename_columns([name.strip() for name in table.column_names])
+    lines = _data_line_numbers(data, skip + 1, table.num_rows)
+    return RawTable(table, lines, path.name, PhotometryFormat.CSV)
+
+
+def read_whitespace_table(path: Path) -> RawTable:
+    """Space-separated tables whose header may start with ``#`` (ATLAS ``###MJD``, ZTF FPS)."""
+    text = path.read_text(errors="replace")
+    lines = text.splitlines()
+    header_index: int | None = None
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("###") or (not stripped.startswith("#")):
+            header_index = index
+            break
+        if "forcediffimflux" in stripped:
+            header_index = index
+            break
+    if header_index is None:
+        raise ValidationError(f"{path.name}: no header line found; expected a column header")
+    names = lines[header_index].lstrip("#").replace(",", " ").split()
+    columns: list[list[str]] = [[] for _ in names]
+    line_numbers: list[int] = []
+    for index in range(header_index + 1, len(lines)):
+        stripped = lines[index].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        values = stripped.replace(",", " ").split()
+        if len(values) != len(names):
+            raise ValidationError(
+                f"{path.name}: line {index + 1}: expected {len(names)} fields like the header, "
+                f"found {len(values)}"
+            )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+        line_numbers.append(index + 1)
+    arrays = {}
+    for name, values in zip(names, columns, strict=True):
+        arrays[name] = _typed(values)
+    return RawTable(
+        pa.table(arrays), np.asarray(line_numbers, dtype=np.int64), path.name, PhotometryFormat.CSV
+    )
+
+
+def _typed(values: list[str]) -> pa.Array:
+    cleaned = [None if value in NULL_TEXTS else value for value in values]
+    try:
+        return pa.array([None if value is None else float(value) for value in cleaned], type=pa.float64())
+    except ValueError:
+        return pa.array(cleaned, type=pa.string())
+
+
+def read_ecsv(path: Path) -> RawTable:
+    from astropy.table import Table
+    from astropy.time import Time
+
+    try:
+        table = Table.read(path, format="ascii.ecsv")
+    except Exception as error:  # astropy raises many kinds for a malformed header
+        raise ValidationError(f"{path.name}: not a valid ECSV file ({error})") from error
+    text_head = path.read_text(errors="replace")
+    comment_lines = _leading_comment_lines(text_head)
+    arrays: dict[str, pa.Array] = {}
+    units: dict[str, str] = {}
+    for name in table.colnames:
+        column = table[name]
+        if isinstance(column, Time):
+            arrays[name] = pa.array(np.asarray(column.utc.mjd, dtype=np.float64))
+            units[name] = "mjd"
+            continue
+        unit = getattr(column, "unit", None)
+        if unit is not None:
+            units[name] = unit.to_string()
+        values = np.ma.asarray(column)
+        mask = np.ma.getmaskarray(values)
+        raw = np.asarray(values.data if hasattr(values, "data") else values)
+        if raw.dtype.kind in "fiu":
+            arrays[name] = pa.array(raw.astype(np.float64), mask=mask | np.isnan(raw.astype(np.float64)))
+        elif raw.dtype.kind == "b":
+            arrays[name] = pa.array(raw, mask=mask)
+        else:
+            arrays[name] = pa.array([None if m else str(v) for v, m in zip(raw, mask, strict=True)])
+    header_line = comment_lines + 1
+    data = path.read_bytes()
+    line_numbers = _data_line_numbers(data, header_line, len(table))
+    return RawTable(pa.table(arrays), line_numbers, path.name, PhotometryFormat.ECSV, units=units)

@@ -1,0 +1,172 @@
+"""Times in photometry files: MJD, JD (also HJD/BJD) or ISO dates, turned into MJD.
+
+The format comes from the column name (``mjd``, ``jd``, ``date-obs``...) or from an explicit
+option, never from the values: a guess would silently store a JD as an MJD in the year 8595 (as
+TOM Toolkit does). Values are then checked against 1900–2100 so such a mix-up is caught with the
+file, the line and the value named.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from enum import StrEnum
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tom_tui.errors import ValidationError
+
+JD_MINUS_MJD = 2400000.5
+MJD_MIN = 15020.0  # 1900-01-01
+MJD_MAX = 88069.0  # 2100-01-01
+MAX_REPORTED_PROBLEMS = 10
+
+
+class TimeFormat(StrEnum):
+    MJD = "mjd"
+    JD = "jd"
+    ISO = "iso"
+
+
+# Column names whose meaning is certain. "time" is MJD by the TOM Toolkit photometry format.
+_NAME_FORMATS: dict[str, TimeFormat] = {
+    "mjd": TimeFormat.MJD,
+    "mjd_obs": TimeFormat.MJD,
+    "mjd-obs": TimeFormat.MJD,
+    "time": TimeFormat.MJD,
+    "obsmjd": TimeFormat.MJD,
+    "jd": TimeFormat.JD,
+    "hjd": TimeFormat.JD,
+    "bjd": TimeFormat.JD,
+    "bjd_tdb": TimeFormat.JD,
+    "jd_obs": TimeFormat.JD,
+    "date": TimeFormat.ISO,
+    "date-obs": TimeFormat.ISO,
+    "date_obs": TimeFormat.ISO,
+    "dateobs": TimeFormat.ISO,
+    "obsdate": TimeFormat.ISO,
+    "isot": TimeFormat.ISO,
+    "utc": TimeFormat.ISO,
+    "datetime": TimeFormat.ISO,
+}
+
+TIME_COLUMN_NAMES: tuple[str, ...] = tuple(_NAME_FORMATS)
+
+
+def format_for_column(name: str) -> TimeFormat | None:
+    return _NAME_FORMATS.get(name.strip().lower())
+
+
+def _range_text(fmt: TimeFormat) -> str:
+    if fmt is TimeFormat.JD:
+        return f"a JD between {MJD_MIN + JD_MINUS_MJD:.0f} and {MJD_MAX + JD_MINUS_MJD:.0f} (years 1900–2100)"
+    return f"an MJD between {MJD_MIN:.0f} and {MJD_MAX:.0f} (years 1900–2100)"
+
+
+def _hint(value: float, fmt: TimeFormat) -> str:
+    if fmt is TimeFormat.MJD and MJD_MIN + JD_MINUS_MJD <= value <= MJD_MAX + JD_MINUS_MJD:
+        return "; it looks like a JD: use --time-format jd (or name the column jd)"
+    if fmt is TimeFormat.JD and MJD_MIN <= value <= MJD_MAX:
+        return "; it looks like an MJD: use --time-format mjd (or name the column mjd)"
+    return ""
+
+
+def times_to_mjd(
+    column: pa.ChunkedArray | pa.Array,
+    fmt: TimeFormat,
+    *,
+    source: str,
+    field: str,
+    line_numbers: Sequence[int] | np.ndarray,
+) -> np.ndarray:
+    """MJD values of a time column; raises ValidationError naming every bad line (up to 10)."""
+    problems: list[str] = []
+    if fmt is TimeFormat.ISO:
+        mjd = _iso_to_mjd(column, source=source, field=field, line_numbers=line_numbers, problems=problems)
+    else:
+        mjd = _numeric(column, source=source, field=field, line_numbers=line_numbers, problems=problems)
+        if fmt is TimeFormat.JD:
+            mjd = mjd - JD_MINUS_MJD
+    if not problems:
+        bad = np.flatnonzero(~((mjd >= MJD_MIN) & (mjd <= MJD_MAX)))
+        raw = mjd + (JD_MINUS_MJD if fmt is TimeFormat.JD else 0.0)
+        for index in bad[:MAX_REPORTED_PROBLEMS]:
+            value = float(raw[index])
+            problems.append(
+                f"{source}: line {line_numbers[index]}: {field}: {value!r} is not {_range_text(fmt)}"
+                + _hint(float(value), fmt)
+            )
+        if len(bad) > MAX_REPORTED_PROBLEMS:
+            problems.append(f"{source}: ... and {len(bad) - MAX_REPORTED_PROBLEMS} more bad times")
+    if problems:
+        raise ValidationError(problems[0], problems=problems)
+    return mjd
+
+
+def _numeric(
+    column: pa.ChunkedArray | pa.Array,
+    *,
+    source: str,
+    field: str,
+    line_numbers: Sequence[int] | np.ndarray,
+    problems: list[str],
+) -> np.ndarray:
+    if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
+        values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        values = np.asarray(values, dtype=np.float64)
+        for index in np.flatnonzero(np.isnan(values))[:MAX_REPORTED_PROBLEMS]:
+            problems.append(f"{source}: line {line_numbers[index]}: {field}: missing time")
+        return values
+    texts = column.cast(pa.string()).to_pylist()
+    values = np.empty(len(texts), dtype=np.float64)
+    for index, text in enumerate(texts):
+        try:
+            values[index] = float(text) if text not in (None, "") else np.nan
+        except ValueError:
+            values[index] = np.nan
+        if np.isnan(values[index]) and len(problems) < MAX_REPORTED_PROBLEMS:
+            shown = "missing time" if text in (None, "") else f"{text!r} is not a number"
+            problems.append(f"{source}: line {line_numbers[index]}: {field}: {shown}")
+    return values
+
+
+def _iso_to_mjd(
+    column: pa.ChunkedArray | pa.Array,
+    *,
+    source: str,
+    field: str,
+    line_numbers: Sequence[int] | np.ndarray,
+    problems: list[str],
+) -> np.ndarray:
+    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+        stamps = pc.cast(column, pa.timestamp("us")).to_numpy(zero_copy_only=False)
+    else:
+        texts = pc.utf8_trim_whitespace(column.cast(pa.string()))
+        texts = pc.replace_substring_regex(texts, r"(Z|UTC|\+00:?00)$", "")
+        raw = texts.to_numpy(zero_copy_only=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                stamps = np.array(raw, dtype="datetime64[us]")
+            except ValueError:
+                stamps = np.empty(len(raw), dtype="datetime64[us]")
+                for index, text in enumerate(raw):
+                    try:
+                        stamps[index] = np.datetime64(text, "us")
+                    except ValueError:
+                        stamps[index] = np.datetime64("NaT")
+                        if len(problems) < MAX_REPORTED_PROBLEMS:
+                            problems.append(
+                                f"{source}: line {line_numbers[index]}: {field}: {text!r} is not an ISO "
+                                "date (expected e.g. 2024-01-31T03:12:45)"
+                            )
+    epoch = np.datetime64("1858-11-17T00:00:00", "us")
+    microseconds = (stamps - epoch).astype("timedelta64[us]").astype(np.float64)
+    mjd = microseconds / 86_400e6
+    mjd[np.isnat(stamps)] = np.nan
+    if not problems:
+        for index in np.flatnonzero(np.isnan(mjd))[:MAX_REPORTED_PROBLEMS]:
+            problems.append(f"{source}: line {line_numbers[index]}: {field}: missing time")
+    return np.asarray(mjd, dtype=np.float64)

@@ -1,0 +1,482 @@
+"""Reading 1-D spectra: TOM Toolkit text, ASCII/CSV with header comments, and FITS.
+
+Units come from the file (``BUNIT``, ``CUNIT1``, IRAF ``WAT1`` cards, ECSV-like ``# [A] [erg/s/cm2/A]``
+lines or FITS table ``TUNIT``); a flux whose unit the file does not give is kept as it is with
+no unit, never rescaled. The observation date comes from ``DATE-OBS`` (date or date and time),
+else from an MJD card, each checked to lie in 1900–2100.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tom_tui.errors import ValidationError
+from tom_tui.processing.photometry.timeformat import JD_MINUS_MJD, MJD_MAX, MJD_MIN
+from tom_tui.processing.spectra.model import Spectrum
+
+WAVELENGTH_NAMES = (
+    "wavelength",
+    "wavelengths",
+    "wave",
+    "wavelen",
+    "lambda",
+    "lbda",
+    "wl",
+    "wav",
+    "lam",
+    "angstrom",
+)
+FLUX_NAMES = ("flux", "fluxes", "fl", "flam", "f_lambda", "flux_lambda", "spec", "specific_flux")
+ERROR_NAMES = (
+    "flux_error",
+    "fluxerr",
+    "flux_err",
+    "flux_unc",
+    "error",
+    "errors",
+    "err",
+    "sigma",
+    "e_flux",
+    "fluxerror",
+    "uncertainty",
+)
+_HEADER_PATTERNS = (
+    re.compile(r"^\s*([A-Za-z][\w\-]*)\s*=\s*(.*?)\s*(?:/.*)?$"),  # FITS card: KEY = value / comment
+    re.compile(r"^\s*([A-Za-z][\w\-]*)\s*:\s*(.*)$"),  # KEY: value
+)
+_UNIT_ALIASES = {
+    "angstroms": "Angstrom",
+    "angstrom": "Angstrom",
+    "a": "Angstrom",
+    "aa": "Angstrom",
+    "å": "Angstrom",
+    "nm": "nm",
+    "um": "micron",
+    "micron": "micron",
+    "microns": "micron",
+    "ang": "Angstrom",
+}
+_FLUX_UNIT_COMMENT = re.compile(r"fluxes are (?:in )?([^\s;,]+)", re.IGNORECASE)
+
+
+@dataclass
+class SpectrumOptions:
+    wavelength_unit: str | None = None  # overrides what the file says
+    flux_unit: str | None = None
+    date: str | None = None  # observation date when the file has none
+    telescope: str | None = None
+    instrument: str | None = None
+
+
+def _clean_unit(text: str | None, *, wavelength: bool) -> str | None:
+    if not text:
+        return None
+    stripped = text.strip().strip("[]'\"").strip()
+    if not stripped:
+        return None
+    if wavelength:
+        alias = _UNIT_ALIASES.get(stripped.lower())
+        if alias:
+            return alias
+    import astropy.units as u
+
+    # In spectra "A" is always Ångström, never ampere.
+    text = re.sub(r"\b(A|Ang|AA)\b", "Angstrom", stripped.replace("^", "").replace("**", ""))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            unit = u.Unit(text, parse_strict="raise")
+    except ValueError:
+        return None
+    if wavelength and unit.physical_type != "length":
+        return None
+    return str(unit.to_string())
+
+
+def _date_from_meta(meta: dict[str, str], source: str) -> tuple[float | None, str | None]:
+    from astropy.time import Time
+
+    date_keys = ("DATE-OBS", "DATE_OBS", "DATE-BEG", "UTSHUT", "OBSDATE")
+    # A bare date is less precise than an MJD card: use the MJD when the header has both.
+    if not any("T" in meta.get(key, "") or ":" in meta.get(key, "") for key in date_keys):
+        mjd, iso = _mjd_from_meta(meta)
+        if mjd is not None:
+            return mjd, iso
+    for key in date_keys:
+        value = meta.get(key)
+        if value:
+            text = value.strip().strip("'").strip().replace(" T ", "T").replace(" UTC", "").rstrip("Z")
+            try:
+                moment = Time(text, format="isot" if "T" in text else "iso", scale="utc")
+            except ValueError:
+                try:
+                    moment = Time(text, scale="utc")
+                except ValueError as error:
+                    raise ValidationError(
+                        f"{source}: header {key}: {value!r} is not a date "
+                        "(expected 2024-01-31 or 2024-01-31T03:12:45)"
+                    ) from error
+            mjd = float(moment.mjd)
+            if MJD_MIN <= mjd <= MJD_MAX:
+                return mjd, moment.isot
+            raise ValidationError(f"{source}: header {key}: {value!r} is not a date between 1900 and 2100")
+    return _mjd_from_meta(meta)
+
+
+def _mjd_from_meta(meta: dict[str, str]) -> tuple[float | None, str | None]:
+    from astropy.time import Time
+
+    for key, offset in (("MJD-OBS", 0.0), ("MJD_OBS", 0.0), ("MJD", 0.0), ("JD", JD_MINUS_MJD)):
+        value = meta.get(key)
+        if value:
+            try:
+                mjd = float(value.strip().strip("'")) - offset
+            except ValueError:
+                continue
+            if MJD_MIN <= mjd <= MJD_MAX:
+                return mjd, Time(mjd, format="mjd").isot
+    return None, None
+
+
+def _parse_header_line(text: str, meta: dict[str, str]) -> None:
+    for pattern in _HEADER_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            key = match.group(1).upper()
+            value = match.group(2).strip().strip("'").strip()
+            meta.setdefault(key, value)
+            return
+
+
+def read_spectrum(path: Path, options: SpectrumOptions | None = None) -> Spectrum:
+    options = options or SpectrumOptions()
+    with open(path, "rb") as handle:
+        magic = handle.read(9)
+    if magic.startswith(b"SIMPLE  ="):
+        spectrum = read_fits_spectrum(path)
+    elif magic.startswith(b"# %ECSV"):
+        spectrum = read_ecsv_spectrum(path)
+    else:
+        spectrum = read_text_spectrum(path)
+    if options.wavelength_unit:
+        spectrum.wavelength_unit = _clean_unit(options.wavelength_unit, wavelength=True) or _bad_unit(
+            options.wavelength_unit, "wavelength"
+        )
+    if options.flux_unit:
+        spectrum.flux_unit = _clean_unit(options.flux_unit, wavelength=False) or _bad_unit(
+            options.flux_unit, "flux"
+        )
+    if options.date:
+        mjd, iso = _date_from_meta({"DATE-OBS": options.date}, "--date")
+        spectrum.mjd, spectrum.date_obs = mjd, iso
+    spectrum.telescope = options.telescope or spectrum.telescope
+    spectrum.instrument = options.instrument or spectrum.instrument
+    if len(spectrum) == 0:
+        raise ValidationError(f"{path.name}: no spectrum points found")
+    return spectrum
+
+
+def _bad_unit(text: str, what: str) -> str:
+    raise ValidationError(
+        f"{what} unit {text!r} is not a unit astropy understands (e.g. Angstrom, nm, erg/s/cm2/Angstrom)"
+    )
+
+
+def _pick(names: list[str], aliases: tuple[str, ...]) -> int | None:
+    lowered = [name.lower() for name in names]
+    for alias in aliases:
+        if alias in lowered:
+            return lowered.index(alias)
+    return None
+
+
+def read_text_spectrum(path: Path) -> Spectrum:
+    source = path.name
+    meta: dict[str, str] = {}
+    header_names: list[str] | None = None
+    comment_units: list[str] = []
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    previous_comment = ""
+    previous_was_comment = False
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for number, raw_line in enumerate(handle, start=1):
+            line = raw_line.strip()
+            if not line:
+                continue
+            if line.startswith("#"):
+                body = line.lstrip("#").strip()
+                if body.startswith("[") and previous_comment:
+                    comment_units = re.findall(r"\[([^\]]*)\]", body)
+                    header_names = header_names or previous_comment.split()
+                else:
+                    _parse_header_line(body, meta)
+                    unit_comment = _FLUX_UNIT_COMMENT.search(body)
+                    if unit_comment:
+                        meta.setdefault("FLUX_UNIT", unit_comment.group(1))
+                previous_comment = body
+                previous_was_comment = True
+                continue
+            if header_names is None and not rows and previous_was_comment:
+                tokens = previous_comment.replace(",", " ").split()
+                if len(tokens) >= 2 and tokens[0].lower() in WAVELENGTH_NAMES:
+                    header_names = tokens
+            previous_was_comment = False
+            fields = [part for part in re.split(r"[,\s]+", line) if part] if "," in line else line.split()
+            if header_names is None and not rows and not _is_number(fields[0]):
+                header_names = fields
+                continue
+            rows.append(fields)
+            line_numbers.append(number)
+    if not rows:
+        raise ValidationError(f"{source}: no spectrum rows found; expected lines of 'wavelength flux'")
+    width = len(rows[0])
+    names = (
+        header_names
+        if header_names and len(header_names) >= 2
+        else ["wavelength", "flux", "flux_error"][:width]
+    )
+    wave_index = _pick(names, WAVELENGTH_NAMES)
+    flux_index = _pick(names, FLUX_NAMES)
+    error_index = _pick(names, ERROR_NAMES)
+    if wave_index is None or flux_index is None:
+        wave_index, flux_index = 0, 1
+        error_index = 2 if width >= 3 and header_names is None else error_index
+    values = np.full((len(rows), 3), np.nan)
+    problems: list[str] = []
+    labels = ("wavelength", "flux", "flux error")
+    for row_index, fields in enumerate(rows):
+        for slot, column in enumerate((wave_index, flux_index, error_index)):
+            if column is None:
+                continue
+            if column >= len(fields):
+                if len(problems) < 10:
+                    problems.append(
+                        f"{source}: line {line_numbers[row_index]}: {labels[slot]}: missing value"
+                    )
+                continue
+            try:
+                values[row_index, slot] = float(fields[column])
+            except ValueError:
+                if len(problems) < 10:
+                    problems.append(
+                        f"{source}: line {line_numbers[row_index]}: {labels[slot]}: "
+                        f"{fields[column]!r} is not a number"
+                    )
+    if problems:
+        raise ValidationError(problems[0], problems=problems)
+    wave_unit = None
+    flux_unit = None
+    if comment_units:
+        if wave_index < len(comment_units):
+            wave_unit = _clean_unit(comment_units[wave_index], wavelength=True)
+        if flux_index < len(comment_units):
+            flux_unit = _clean_unit(comment_units[flux_index], wavelength=False)
+    wave_unit = wave_unit or _clean_unit(
+        meta.get("CUNIT1") or meta.get("XUNITS") or meta.get("WAVE_UNIT"), wavelength=True
+    )
+    flux_unit = flux_unit or _clean_unit(
+        meta.get("BUNIT") or meta.get("FLUX_UNIT") or meta.get("YUNITS"), wavelength=False
+    )
+    error = None if error_index is None else values[:, 2]
+    extra_meta: dict[str, Any] = dict(meta)
+    if error is not None and header_names is None:
+        error, note = _error_or_variance(values[:, 1], error)
+        if note:
+            extra_meta["THIRD_COLUMN"] = note
+    spectrum = _finish(
+        source, values[:, 0], values[:, 1], error, wave_unit, flux_unit, extra_meta, np.asarray(line_numbers)
+    )
+    return spectrum
+
+
+def _error_or_variance(flux: np.ndarray, third: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+    """A headerless third column is an error, unless its scale says it is a variance (SEDM writes
+    wavelength, flux, variance): then the error is its square root and the record says so."""
+    scale = np.nanmedian(np.abs(flux[flux != 0])) if np.any(flux != 0) else np.nan
+    typical = np.nanmedian(np.abs(third))
+    if not (np.isfinite(scale) and np.isfinite(typical)) or typical == 0:
+        return third, None
+    if typical / scale < 1e-6 and 1e-3 < np.sqrt(typical) / scale < 1e3:
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(third), "read as variance (its values are the square of the flux scale)"
+    return third, None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _finish(
+    source: str,
+    wavelength: np.ndarray,
+    flux: np.ndarray,
+    error: np.ndarray | None,
+    wave_unit: str | None,
+    flux_unit: str | None,
+    meta: dict[str, Any],
+    line_numbers: np.ndarray | None = None,
+) -> Spectrum:
+    bad_wave = np.flatnonzero(np.isfinite(wavelength) & (wavelength <= 0))
+    if len(bad_wave):
+        where = (
+            f"line {line_numbers[bad_wave[0]]}: " if line_numbers is not None else f"pixel {bad_wave[0]}: "
+        )
+        raise ValidationError(
+            f"{source}: {where}wavelength: {float(wavelength[bad_wave[0]])!r} is not a positive wavelength"
+        )
+    usable = np.isfinite(wavelength) & np.isfinite(flux)
+    dropped = int((~usable).sum())
+    order = np.argsort(wavelength[usable], kind="stable")
+    mjd, iso = _date_from_meta({k: str(v) for k, v in meta.items()}, source)
+    info: dict[str, Any] = {"header": {k: str(v) for k, v in list(meta.items())[:200]}}
+    if "THIRD_COLUMN" in meta:
+        info["third_column"] = meta["THIRD_COLUMN"]
+    if dropped:
+        info["dropped_non_finite_points"] = dropped
+    return Spectrum(
+        wavelength=wavelength[usable][order],
+        flux=flux[usable][order],
+        flux_error=None if error is None else error[usable][order],
+        wavelength_unit=wave_unit or "Angstrom",
+        flux_unit=flux_unit,
+        mjd=mjd,
+        date_obs=iso,
+        telescope=str(meta.get("TELESCOP") or meta.get("TELESCOPE") or meta.get("FACILITY") or "") or None,
+        instrument=str(meta.get("INSTRUME") or meta.get("INSTRUMENT") or "") or None,
+        meta=info,
+    )
+
+
+def read_ecsv_spectrum(path: Path) -> Spectrum:
+    """An ECSV table (e.g. Gaia XP sampled spectra): columns by name, units from the columns."""
+    from astropy.table import Table
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = Table.read(path, format="ascii.ecsv")
+    except Exception as error:  # astropy raises many kinds for a malformed header
+        raise ValidationError(f"{path.name}: not a valid ECSV file ({error})") from error
+    names = list(table.colnames)
+    wave_index = _pick(names, WAVELENGTH_NAMES)
+    flux_index = _pick(names, FLUX_NAMES)
+    if wave_index is None or flux_index is None:
+        raise ValidationError(f"{path.name}: no wavelength and flux columns (columns: {', '.join(names)})")
+    error_index = _pick(names, ERROR_NAMES)
+
+    def values(index: int) -> np.ndarray:
+        column = table[names[index]]
+        return np.asarray(np.ma.filled(np.ma.asarray(column, dtype=np.float64), np.nan), dtype=np.float64)
+
+    def unit_of(index: int) -> str | None:
+        unit = table[names[index]].unit
+        return None if unit is None else str(unit.to_string())
+
+    meta = {
+        str(key).upper(): str(value)
+        for key, value in table.meta.items()
+        if not isinstance(value, dict | list)
+    }
+    return _finish(
+        path.name,
+        values(wave_index),
+        values(flux_index),
+        None if error_index is None else values(error_index),
+        unit_of(wave_index),
+        unit_of(flux_index),
+        meta,
+    )
+
+
+def read_fits_spectrum(path: Path) -> Spectrum:
+    from astropy.io import fits
+
+    source = path.name
+    try:
+        hdus = fits.open(path, memmap=False)
+    except OSError as error:
+        raise ValidationError(f"{source}: not a readable FITS file ({error})") from error
+    with hdus:
+        for hdu in hdus:
+            if isinstance(hdu, fits.BinTableHDU) and hdu.data is not None:
+                return _fits_table_spectrum(source, hdu, hdus[0].header)
+            if hdu.data is not None and getattr(hdu.data, "ndim", 0) >= 1 and hdu.is_image:
+                return _fits_image_spectrum(source, hdu)
+    raise ValidationError(f"{source}: no spectrum in this FITS file (no 1-D image or binary table)")
+
+
+def _header_meta(header: Any) -> dict[str, str]:
+    return {key: str(header[key]) for key in header if key and key not in ("COMMENT", "HISTORY", "")}
+
+
+def _fits_image_spectrum(source: str, hdu: Any) -> Spectrum:
+    header = hdu.header
+    data = np.asarray(hdu.data, dtype=np.float64)
+    error = None
+    if data.ndim == 3:
+        # IRAF multispec (bands, apertures, pixels): band 1 is the spectrum; a "sigma" band is its error.
+        flux = data[0, 0, :]
+        for band in range(data.shape[0]):
+            if "sigma" in str(header.get(f"BANDID{band + 1}", "")).lower():
+                error = data[band, 0, :]
+    elif data.ndim == 2:
+        flux = data[0, :]
+    else:
+        flux = data
+    pixels = np.arange(1, flux.size + 1, dtype=np.float64)
+    start = header.get("CRVAL1")
+    step = header.get("CDELT1", header.get("CD1_1"))
+    if start is None or step is None:
+        raise ValidationError(
+            f"{source}: no linear wavelength solution (CRVAL1 and CDELT1 or CD1_1 are needed)"
+        )
+    wavelength = float(start) + (pixels - float(header.get("CRPIX1", 1.0))) * float(step)
+    if int(header.get("DC-FLAG", 0)) == 1:
+        wavelength = 10.0**wavelength
+    wat = " ".join(str(header.get(key, "")) for key in ("WAT1_001", "WAT0_001"))
+    match = re.search(r"units=(\w+)", wat)
+    wave_unit = _clean_unit(match.group(1), wavelength=True) if match else None
+    wave_unit = wave_unit or _clean_unit(header.get("CUNIT1"), wavelength=True)
+    flux_unit = _clean_unit(header.get("BUNIT"), wavelength=False)
+    return _finish(source, wavelength, flux, error, wave_unit, flux_unit, _header_meta(header))
+
+
+def _fits_table_spectrum(source: str, hdu: Any, primary: Any) -> Spectrum:
+    names = list(hdu.columns.names)
+    wave_index = _pick(names, (*WAVELENGTH_NAMES, "loglam"))
+    flux_index = _pick(names, FLUX_NAMES)
+    if wave_index is None or flux_index is None:
+        raise ValidationError(
+            f"{source}: binary table has no wavelength and flux columns (columns: {', '.join(names)})"
+        )
+    error_index = _pick(names, ERROR_NAMES)
+    data = hdu.data
+    wavelength = np.asarray(data[names[wave_index]], dtype=np.float64).ravel()
+    if names[wave_index].lower() == "loglam":
+        wavelength = 10.0**wavelength
+    flux = np.asarray(data[names[flux_index]], dtype=np.float64).ravel()
+    error = None if error_index is None else np.asarray(data[names[error_index]], dtype=np.float64).ravel()
+    units = hdu.columns.units
+    meta = {**_header_meta(primary), **_header_meta(hdu.header)}
+    return _finish(
+        source,
+        wavelength,
+        flux,
+        error,
+        _clean_unit(units[wave_index], wavelength=True)
+        if names[wave_index].lower() != "loglam"
+        else "Angstrom",
+        _clean_unit(units[flux_index], wavelength=False),
+        meta,
+    )

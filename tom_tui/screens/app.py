@@ -1,0 +1,167 @@
+"""The tom-tui terminal app: screens from the registry, keys, the command palette, store polling.
+
+Designed for SSH: keyboard only, 80x24 and up, 256 colours; ``low_bandwidth`` turns off
+animations, smooth scrolling and cursor blinking so that only real changes cross the wire.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen, Screen
+
+from tom_tui.errors import TomError
+from tom_tui.screens.base import StoreChanged
+from tom_tui.screens.registry import SCREENS, ScreenEntry, load_class, screen_entry
+from tom_tui.store.store import Store
+
+LOW_BANDWIDTH_ENV = "TOM_TUI_LOW_BANDWIDTH"
+# Benchmarks only: when set to a file path, the app writes the wall-clock time at which the
+# target list was first painted into that file and exits.
+PAINT_PROBE_ENV = "TOM_TUI_PAINT_PROBE"
+STORE_POLL_SECONDS = 1.5
+
+
+def _tom_commands() -> Any:
+    # Textual accepts a callable here; importing the palette only when it opens saves ~60 ms of
+    # start-up (textual.command pulls in most of the widget library).
+    from tom_tui.screens.commands import TomCommands
+
+    return TomCommands
+
+
+def _screen_factory(entry: ScreenEntry) -> Callable[[], Screen[Any]]:
+    def build() -> Screen[Any]:
+        screen_class = load_class(entry.import_path)
+        screen: Screen[Any] = screen_class()
+        return screen
+
+    return build
+
+
+class TomApp(App[None]):
+    """tom-tui's app. One instance per store; screens reach it as ``self.app``."""
+
+    TITLE = "tom-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, _tom_commands}
+    MODES: ClassVar[dict[str, Any]] = {entry.name: _screen_factory(entry) for entry in SCREENS}
+    DEFAULT_MODE: ClassVar[str] = SCREENS[0].name
+    PALETTE_NAMESPACE: ClassVar[str] = "app"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark,f1", "show_keys", "Keys", id="app.keys", tooltip="show the keys"),
+        Binding("g", "pick_screen", "Go to", show=False, id="app.go", tooltip="go to another screen"),
+        Binding("ctrl+p,colon", "command_palette", "Commands", show=False, id="app.palette"),
+        Binding("q", "quit_from_key", "Quit", id="app.quit", tooltip="quit tom-tui (ctrl+q too)"),
+        *(
+            Binding(
+                entry.key,
+                f"switch_screen_to('{entry.name}')",
+                entry.title,
+                show=False,
+                id=f"app.go.{entry.name}",
+            )
+            for entry in SCREENS
+            if entry.key
+        ),
+    ]
+
+    def __init__(
+        self, store: Store, low_bandwidth: bool = False, poll_seconds: float = STORE_POLL_SECONDS
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.low_bandwidth = low_bandwidth or os.environ.get(LOW_BANDWIDTH_ENV, "") not in {"", "0"}
+        self.cursor_blink = not self.low_bandwidth
+        if self.low_bandwidth:
+            self.animation_level = "none"
+        self.poll_seconds = poll_seconds
+        self.store_generation = store.generation()
+        self.errors: list[str] = []  # every error shown to the user, newest last (for tests, too)
+        self._paint_probe = os.environ.get(PAINT_PROBE_ENV)
+
+    @property
+    def store_label(self) -> str:
+        home = str(Path.home())
+        root = str(self.store.root)
+        return "~" + root[len(home) :] if root.startswith(home + os.sep) else root
+
+    def on_mount(self) -> None:
+        self.sub_title = self.store_label
+        self.set_interval(self.poll_seconds, self.check_store, name="store poll")
+
+    # -- store changes --
+    def check_store(self) -> None:
+        """Tell the screens when any process committed to the store (one small file read)."""
+        generation = self.store.generation()
+        if generation != self.store_generation:
+            self.store_generation = generation
+            for screen in self.screen_stack:
+                screen.post_message(StoreChanged(generation))
+
+    # -- errors: the one place worker failures end up --
+    def report_error(self, error: BaseException, where: str = "") -> None:
+        if isinstance(error, TomError):
+            message = str(error)
+        else:
+            message = f"unexpected {type(error).__name__}: {error}"
+            self.log.error("".join(traceback.format_exception(error)))
+        self.errors.append(message)
+        self.notify(message, title=where or "Error", severity="error", timeout=8)
+
+    # -- actions --
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A stray `q` in a dialog (focus on a button or a list) must not throw away a half-filled
+        # form; ctrl+q still quits from anywhere.
+        return not (action in {"quit_from_key", "pick_screen"} and isinstance(self.screen, ModalScreen))
+
+    async def action_quit_from_key(self) -> None:
+        await self.action_quit()
+
+    def action_show_keys(self) -> None:
+        from tom_tui.screens.keys import KeysScreen
+
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(self.screen))
+
+    def action_pick_screen(self) -> None:
+        from tom_tui.screens.dialogs import OptionPicker
+
+        options = [
+            (entry.name, f"{entry.title}  ({entry.key})" if entry.key else entry.title) for entry in SCREENS
+        ]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.action_switch_screen_to(name)
+
+        self.push_screen(OptionPicker("Go to screen", options), chosen)
+
+    def action_switch_screen_to(self, name: str) -> None:
+        screen_entry(name)  # a clear KeyError for a typo in a binding
+        self.switch_mode(name)
+
+    # -- benchmarks --
+    def target_list_painted(self) -> None:
+        """Called by the targets screen once its first rows are on screen."""
+        if self._paint_probe:
+            probe = Path(self._paint_probe)
+
+            def write_and_exit() -> None:
+                probe.write_text(f"{time.time():.6f}\n")
+                self.exit()
+
+            self.call_after_refresh(write_and_exit)
+
+
+def run_app(store: Store, low_bandwidth: bool = False) -> None:
+    """Open the TUI on ``store`` (what ``tom-tui`` with no subcommand does)."""
+    TomApp(store, low_bandwidth=low_bandwidth).run()

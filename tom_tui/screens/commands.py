@@ -1,0 +1,91 @@
+"""The command palette: every key binding of the current screen and of the app, as namespaced
+commands ("targets: add", "app: quit"), plus "go: <screen>" and any extra commands a screen
+offers through ``palette_commands()``.
+
+Commands come from the bindings themselves, so a new binding is in the palette without anyone
+having to remember to add it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+PaletteCommand = tuple[str, str, Callable[[], Any]]  # title, help, callback
+
+
+def bindings_of(node: Any) -> list[Binding]:
+    """The bindings tom-tui declares on a screen, widget or the app, one per action with all its
+    keys (Textual's own scrolling keys for every container are left out: they are the same
+    everywhere and would drown the list)."""
+    by_action: dict[str, Binding] = {}
+    for cls in type(node).__mro__:
+        if not cls.__module__.startswith("tom_tui."):
+            continue
+        for binding in Binding.make_bindings(cls.__dict__.get("BINDINGS", [])):
+            if not binding.description:
+                continue
+            known = by_action.get(binding.action)
+            if known is None:
+                by_action[binding.action] = binding
+            elif binding.key not in known.key.split(","):
+                by_action[binding.action] = dataclasses.replace(known, key=f"{known.key},{binding.key}")
+    return list(by_action.values())
+
+
+def key_help(binding: Binding) -> str:
+    from tom_tui.screens.keys import key_text
+
+    return f"key: {key_text(binding.key)}"
+
+
+def commands_for(screen: Any, app: Any) -> list[PaletteCommand]:
+    commands: list[PaletteCommand] = []
+    screen_namespace = getattr(screen, "PALETTE_NAMESPACE", "screen")
+    for binding in bindings_of(screen):
+        if binding.action in {"command_palette"}:
+            continue
+        title = f"{screen_namespace}: {binding.tooltip or binding.description.lower()}"
+        commands.append((title, key_help(binding), partial(screen.run_action, binding.action)))
+    extra = getattr(screen, "palette_commands", None)
+    if callable(extra):
+        commands.extend(extra())
+    from tom_tui.screens.registry import SCREENS
+
+    for entry in SCREENS:
+        commands.append(
+            (
+                f"go: {entry.title.lower()}",
+                f"open the {entry.title} screen",
+                partial(app.action_switch_screen_to, entry.name),
+            )
+        )
+    for binding in bindings_of(app):
+        if binding.action.startswith(("switch_screen_to", "command_palette")):
+            continue
+        title = f"app: {binding.tooltip or binding.description.lower()}"
+        commands.append((title, key_help(binding), partial(app.run_action, binding.action)))
+    return commands
+
+
+class TomCommands(Provider):
+    """Namespaced commands for the screen the palette was opened from."""
+
+    def _commands(self) -> Iterator[PaletteCommand]:
+        yield from commands_for(self.screen, self.app)
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

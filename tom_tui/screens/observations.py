@@ -1,0 +1,421 @@
+"""The observations screen: every request, filtered by status, facility and target; request,
+cancel, poll now, and look at a request's history and data.
+
+Reading and polling run in thread workers through :class:`ObservationService`; status changes
+seen on reload (made here, by ``obs update`` or by a cron job) pop up as notifications.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+
+from tom_tui.errors import NotFoundError, TomError, ValidationError
+from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
+from tom_tui.screens.widgets.inputs import TomInput
+from tom_tui.screens.widgets.status_line import StatusLine
+from tom_tui.services.observations import ObservationService, UpdateSummary
+from tom_tui.store.observations import ObservationRecord
+
+STATUS_FILTERS = ("all", "open", "completed", "failed")
+COLUMNS = ("id", "target", "facility", "status", "scheduled (UTC)", "data")
+
+
+class ObservationsLoaded(Message):
+    def __init__(self, records: list[ObservationRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+
+class ObservationsPolled(Message):
+    def __init__(self, summary: UpdateSummary) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+def matches(record: ObservationRecord, status: str, facility: str | None, text: str) -> bool:
+    if status == "open" and not record.is_open:
+        return False
+    if status == "completed" and record.status != "COMPLETED":
+        return False
+    if status == "failed" and not record.failed:
+        return False
+    if facility and record.facility != facility:
+        return False
+    return not text or text.lower() in record.target_name.lower()
+
+
+class ObservationsScreen(TomScreen):
+    """All observation requests. Enter shows one; n requests a new one."""
+
+    PALETTE_NAMESPACE = "observations"
+    DEFAULT_CSS = """
+    ObservationsScreen #observations-table { height: 1fr; }
+    ObservationsScreen #observations-filter { border: none; height: 1; padding: 0; width: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_request", "Request", id="observations.request", tooltip="request an observation"),
+        Binding("c", "cancel_request", "Cancel", id="observations.cancel", tooltip="cancel the request"),
+        Binding("u", "poll", "Update", id="observations.update", tooltip="poll the facilities now"),
+        Binding("f", "cycle_status", "Status", id="observations.status", tooltip="filter by status"),
+        Binding("a", "pick_facility", "Facility", id="observations.facility", tooltip="filter by facility"),
+        Binding("slash", "focus_filter", "Filter", id="observations.filter", tooltip="filter by target"),
+        Binding("x", "clear_filters", "Clear", id="observations.clear", tooltip="clear all filters"),
+        Binding("ctrl+r,f5", "reload", "Reload", show=False, id="observations.reload", tooltip="reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[ObservationRecord] = []
+        self.status_filter = "all"
+        self.facility_filter: str | None = None
+        self.loaded = False
+
+    @property
+    def service(self) -> ObservationService:
+        return ObservationService(self.tom_app.store)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Observations", classes="screen-title")
+        with Horizontal(id="filter-bar"):
+            yield Label("/ ", id="filter-label")
+            yield TomInput(placeholder="target name", id="observations-filter")
+        yield StatusLine("loading…", id="observations-summary", classes="status-line")
+        table: DataTable[str] = DataTable(id="observations-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        table.focus()
+        self.load()
+
+    # -- loading --
+    @work(thread=True, exclusive=True, group="observations-load", name="load observations")
+    def load(self) -> None:
+        self.post_message(ObservationsLoaded(self.service.records()))
+
+    @on(ObservationsLoaded)
+    def loaded_records(self, message: ObservationsLoaded) -> None:
+        before = {record.id: record.status for record in self.records}
+        if self.loaded:
+            for record in message.records:
+                old = before.get(record.id)
+                if old is not None and old != record.status:
+                    self.notify(
+                        f"{record.target_name} at {record.facility}: {old} → {record.status}",
+                        title=f"Observation {record.id}",
+                    )
+        self.records = message.records
+        self.loaded = True
+        self.refill()
+
+    def refill(self) -> None:
+        table = self.query_one(DataTable)
+        text = self.query_one("#observations-filter", Input).value.strip()
+        shown = [r for r in self.records if matches(r, self.status_filter, self.facility_filter, text)]
+        keep = table.cursor_row
+        table.clear()
+        for record in reversed(shown):  # newest first
+            start = (record.scheduled_start or "")[:16].replace("T", " ")
+            table.add_row(
+                str(record.id),
+                record.target_name,
+                record.facility,
+                record.status,
+                start,
+                str(len(record.data_products)),
+                key=str(record.id),
+            )
+        if shown:
+            table.move_cursor(row=min(keep, len(shown) - 1))
+        facility = self.facility_filter or "all facilities"
+        self.query_one(
+            "#observations-summary", StatusLine
+        ).text = f"{len(shown)} of {len(self.records)} requests · status: {self.status_filter} · {facility}"
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        self.load()
+
+    @on(Input.Changed, "#observations-filter")
+    def filter_changed(self) -> None:
+        self.refill()
+
+    @on(Input.Submitted, "#observations-filter")
+    def filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def selected(self) -> ObservationRecord | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.records if str(r.id) == key), None)
+
+    # -- actions --
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#observations-filter", Input).focus()
+
+    def action_cycle_status(self) -> None:
+        position = STATUS_FILTERS.index(self.status_filter)
+        self.status_filter = STATUS_FILTERS[(position + 1) % len(STATUS_FILTERS)]
+        self.refill()
+
+    def action_clear_filters(self) -> None:
+        self.status_filter, self.facility_filter = "all", None
+        self.query_one("#observations-filter", Input).value = ""
+        self.refill()
+
+    def action_pick_facility(self) -> None:
+        from tom_tui.adapters.facilities.base import facility_names
+        from tom_tui.screens.dialogs import OptionPicker
+
+        options = [("", "all facilities"), *((name, name) for name in facility_names())]
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.facility_filter = name or None
+                self.refill()
+
+        self.app.push_screen(OptionPicker("Facility", options), chosen)
+
+    def action_new_request(self) -> None:
+        record = self.selected()
+
+        def submitted(_: int | None) -> None:
+            self.load()
+
+        self.app.push_screen(RequestFormScreen(f"#{record.target_id}" if record else ""), submitted)
+
+    @on(DataTable.RowSelected)
+    def show(self, event: DataTable.RowSelected) -> None:
+        record = self.selected()
+        if record is not None:
+            self.app.push_screen(ObservationDetailScreen(record))
+
+    def action_cancel_request(self) -> None:
+        from tom_tui.screens.dialogs import ConfirmScreen
+
+        record = self.selected()
+        if record is None or record.terminal:
+            self.notify("choose a request that has not finished", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.cancel_worker(record.id)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Cancel observation {record.id} of {record.target_name}?", "Cancel it"), answered
+        )
+
+    @work(thread=True, exclusive=True, group="observations-write", name="cancel observation")
+    def cancel_worker(self, record_id: int) -> None:
+        self.service.cancel(record_id)
+        self.load()
+
+    def action_poll(self) -> None:
+        self.query_one("#observations-summary", StatusLine).text = "polling the facilities…"
+        self.poll_worker()
+
+    @work(thread=True, exclusive=True, group="observations-poll", name="poll facilities")
+    def poll_worker(self) -> None:
+        self.post_message(ObservationsPolled(self.service.update()))
+
+    @on(ObservationsPolled)
+    def polled(self, message: ObservationsPolled) -> None:
+        summary = message.summary
+        for error in summary.errors:
+            self.notify(error, severity="warning", timeout=8)
+        self.notify(
+            f"polled {summary.polled}, {len(summary.notices)} changed, {summary.downloaded} file(s) fetched"
+        )
+        self.load()
+
+
+class ObservationDetailScreen(TomModal):
+    """One request: parameters, status history, and where its data are in the store."""
+
+    PALETTE_NAMESPACE = "observation"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "cancel", "Close", id="observation.close")]
+
+    def __init__(self, record: ObservationRecord) -> None:
+        super().__init__()
+        self.record = record
+
+    def compose(self) -> ComposeResult:
+        record = self.record
+        lines = [
+            f"{record.target_name} at {record.facility} ({record.facility_id})",
+            f"status {record.status}" + (f"   last error: {record.last_error}" if record.last_error else ""),
+            f"scheduled {record.scheduled_start or '-'} → {record.scheduled_end or '-'}",
+            "",
+            "parameters:",
+            *(f"  {key} = {value}" for key, value in record.parameters.items() if value is not None),
+            "",
+            "history:",
+            *(f"  {change.time}  {change.status}  {change.detail}" for change in record.history),
+            "",
+            "data:",
+        ]
+        with Vertical(id="observation-detail", classes="dialog"):
+            yield Static(f"Observation {record.id}   (Esc closes)", classes="dialog-title")
+            with VerticalScroll():
+                yield Static("\n".join(lines), markup=False)
+                yield Static(self._data_lines(), markup=False, id="observation-data")
+
+    def _data_lines(self) -> str:
+        from tom_tui.store.dataproducts import DataProductRepository
+
+        if not self.record.data_products:
+            return "  none yet"
+        store = self.tom_app.store
+        with store.read() as view:
+            repository = DataProductRepository(view)
+            products = []
+            for product_id in self.record.data_products:
+                try:
+                    products.append(repository.get(product_id))
+                except TomError:
+                    continue
+            return "\n".join(
+                f"  {p.details.get('imagetyp', ''):<6} {p.details.get('filter', ''):<5} {view.path(p.path)}"
+                for p in products
+            )
+
+
+class RequestFormScreen(TomModal):
+    """Request an observation. The fields are the chosen facility's declared options; every
+    problem validation finds is shown under its field. Dismisses with the new record's id."""
+
+    PALETTE_NAMESPACE = "request"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Submit", id="request.submit"),
+        Binding("escape", "cancel", "Cancel", id="request.cancel"),
+    ]
+
+    def __init__(self, target_ref: str = "") -> None:
+        super().__init__()
+        self.target_ref = target_ref
+        self.option_names: list[str] = []
+        self.facility_shown: str | None = None
+
+    def compose(self) -> ComposeResult:
+        from tom_tui.adapters.facilities.base import facility_names
+
+        default = ObservationService(self.tom_app.store).default_facility
+        names = facility_names()
+        with Vertical(id="target-form", classes="dialog"):
+            yield Static("Request an observation   (ctrl+s submits, Esc cancels)", classes="dialog-title")
+            yield Static("", id="form-error", classes="field-error")
+            with Horizontal(classes="field-row"):
+                yield Label("target", classes="field-label")
+                yield TomInput(self.target_ref, placeholder="name, alias or #id", id="field-target")
+            yield Static("", id="error-target", classes="field-error")
+            with Horizontal(classes="field-row"):
+                yield Label("facility", classes="field-label")
+                yield Select(
+                    [(n, n) for n in names],
+                    value=default if default in names else names[0],
+                    allow_blank=False,
+                    id="field-facility",
+                    compact=True,
+                )
+            yield VerticalScroll(id="form-fields")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Submit (ctrl+s)", id="form-save", variant="primary", compact=True)
+                yield Button("Cancel (Esc)", id="form-cancel", compact=True)
+
+    async def on_mount(self) -> None:
+        await self.build_fields(str(self.query_one("#field-facility", Select).value))
+        self.query_one("#field-target", Input).focus()
+
+    @on(Select.Changed, "#field-facility")
+    async def facility_changed(self, event: Select.Changed) -> None:
+        await self.build_fields(str(event.value))
+
+    async def build_fields(self, facility_name: str) -> None:
+        from tom_tui.adapters.facilities.base import load_facility
+
+        if facility_name == self.facility_shown:
+            return
+        self.facility_shown = facility_name
+        container = self.query_one("#form-fields", VerticalScroll)
+        await container.remove_children()
+        options = load_facility(facility_name).options()
+        self.option_names = [option.name for option in options]
+        rows: list[Widget] = []
+        for option in options:
+            hint = option.help + (f" [{'|'.join(option.choices)}]" if option.choices else "")
+            default = "" if option.default in (None, "") else str(option.default)
+            rows.append(
+                Horizontal(
+                    Label(option.name + (" *" if option.required else ""), classes="field-label"),
+                    TomInput(default, placeholder=hint, id=f"field-{option.name}", classes="field-input"),
+                    classes="field-row",
+                )
+            )
+            rows.append(Static("", id=f"error-{option.name}", classes="field-error"))
+        await container.mount_all(rows)
+
+    def show_problems(self, problems: list[str]) -> None:
+        for error in self.query(".field-error"):
+            assert isinstance(error, Static)
+            error.update("")
+            error.remove_class("-shown")
+        general: list[str] = []
+        for problem in problems:
+            name = problem.split(":", 1)[0].strip()
+            target = "target" if name == "target" else name
+            widgets = self.query(f"#error-{target}") if name in (*self.option_names, "target") else None
+            if widgets:
+                widget = widgets.first(Static)
+                widget.update(problem.split(":", 1)[1].strip())
+                widget.add_class("-shown")
+            else:
+                general.append(problem)
+        if general:
+            form_error = self.query_one("#form-error", Static)
+            form_error.update("\n".join(general))
+            form_error.add_class("-shown")
+
+    @on(Button.Pressed, "#form-save")
+    def action_submit(self) -> None:
+        values = {name: self.query_one(f"#field-{name}", Input).value.strip() for name in self.option_names}
+        raw = {name: value for name, value in values.items() if value}
+        target = self.query_one("#field-target", Input).value.strip()
+        facility = str(self.query_one("#field-facility", Select).value)
+        if not target:
+            self.show_problems(["target: missing; give a name, alias or #id"])
+            return
+        self.submit_worker(target, facility, raw)
+
+    @on(Button.Pressed, "#form-cancel")
+    def cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, group="request-submit", name="submit request")
+    def submit_worker(self, target: str, facility: str, raw: dict[str, Any]) -> None:
+        try:
+            record = ObservationService(self.tom_app.store).request(target, facility, raw)
+        except ValidationError as error:
+            self.app.call_from_thread(self.show_problems, error.problems)
+            return
+        except NotFoundError as error:
+            self.app.call_from_thread(self.show_problems, [f"target: {error}"])
+            return
+        except TomError as error:
+            self.app.call_from_thread(self.show_problems, [f"request: {error}"])
+            return
+        self.app.call_from_thread(self.dismiss, record.id)

@@ -1,0 +1,228 @@
+"""The night plan: every target of a list for one night at one site, most observable first, and
+the altitude track of the highlighted target with the twilights and the Moon.
+
+The plan is computed in a thread worker by :func:`tom_tui.services.planning.plan_list` (the same
+code as ``tom-tui plan``); ``[`` and ``]`` move a night back and forth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual_plotext import PlotextPlot
+
+from tom_tui.errors import TomError
+from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
+from tom_tui.screens.widgets.inputs import TomInput
+from tom_tui.screens.widgets.status_line import StatusLine
+from tom_tui.services.planning import NightPlan, Track, plan_list, target_track_for
+
+COLUMNS = ("target", "rise", "set", "best", "airmass", "hours", "moon°")
+
+
+def hhmm(iso: str | None) -> str:
+    return iso[11:16] if iso else "-"
+
+
+class PlanComputed(Message):
+    def __init__(self, plan: NightPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+class PlanScreen(TomScreen):
+    """Which targets of a list to observe tonight, and when."""
+
+    PALETTE_NAMESPACE = "plan"
+    DEFAULT_CSS = """
+    PlanScreen #plan-table { height: 1fr; }
+    PlanScreen #plan-bar { height: 1; padding: 0 1; }
+    PlanScreen #plan-bar Input { border: none; height: 1; padding: 0 1; width: 1fr; }
+    PlanScreen #plan-bar Label { width: auto; padding: 0 1 0 0; color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "pick_list", "List", id="plan.list", tooltip="choose the target list"),
+        Binding(
+            "left_square_bracket", "shift_night(-1)", "Night −", id="plan.previous", tooltip="previous night"
+        ),
+        Binding("right_square_bracket", "shift_night(1)", "Night +", id="plan.next", tooltip="next night"),
+        Binding("s", "focus_site", "Site", id="plan.site", tooltip="change the site"),
+        Binding("ctrl+r,f5", "compute", "Recompute", show=False, id="plan.recompute", tooltip="recompute"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.list_name: str | None = None
+        self.night: dt.date | None = None
+        self.plan: NightPlan | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Night plan", classes="screen-title")
+        with Horizontal(id="plan-bar"):
+            yield Label("site")
+            yield TomInput(placeholder="observatory or LAT,LON,HEIGHT (Enter applies)", id="plan-site")
+            yield Label("airmass ≤")
+            yield TomInput("2.0", id="plan-airmass")
+        yield StatusLine("choose a target list with l", id="plan-summary", classes="status-line")
+        table: DataTable[str] = DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one(DataTable).focus()
+        lists = self.list_names()
+        if lists:
+            self.list_name = lists[0]
+            self.action_compute()
+
+    def list_names(self) -> list[str]:
+        from tom_tui.services.lists import ListService
+
+        return [target_list.name for target_list in ListService(self.tom_app.store).all()]
+
+    def action_pick_list(self) -> None:
+        from tom_tui.screens.dialogs import OptionPicker
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.list_name = name
+                self.action_compute()
+
+        self.app.push_screen(
+            OptionPicker("Target list", [(n, n) for n in self.list_names()], "no target lists yet"), chosen
+        )
+
+    def action_shift_night(self, days: int) -> None:
+        if self.plan is not None:
+            self.night = self.plan.night + dt.timedelta(days=days)
+            self.action_compute()
+
+    def action_focus_site(self) -> None:
+        self.query_one("#plan-site", Input).focus()
+
+    @on(Input.Submitted)
+    def settings_changed(self) -> None:
+        self.query_one(DataTable).focus()
+        self.action_compute()
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if self.list_name:
+            self.action_compute()
+
+    def action_compute(self) -> None:
+        if not self.list_name:
+            return
+        site = self.query_one("#plan-site", Input).value.strip() or None
+        try:
+            airmass = float(self.query_one("#plan-airmass", Input).value)
+        except ValueError:
+            self.notify("airmass: expected a number such as 2.0", severity="error")
+            return
+        self.query_one("#plan-summary", StatusLine).text = f"planning {self.list_name}…"
+        self.compute(self.list_name, site, self.night.isoformat() if self.night else None, airmass)
+
+    @work(thread=True, exclusive=True, group="plan", name="compute night plan")
+    def compute(self, list_name: str, site: str | None, night: str | None, airmass: float) -> None:
+        self.post_message(PlanComputed(plan_list(self.tom_app.store, list_name, site, night, airmass)))
+
+    @on(PlanComputed)
+    def show_plan(self, message: PlanComputed) -> None:
+        plan = self.plan = message.plan
+        self.night = plan.night
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in plan.rows:
+            airmass = f"{row['min_airmass']:.2f}" if row["min_airmass"] else "-"
+            table.add_row(
+                row["name"],
+                hhmm(row["rise"]),
+                hhmm(row["set"]),
+                hhmm(row["best_time"]),
+                airmass,
+                f"{row['hours_observable']:.1f}",
+                f"{row['moon_separation']:.0f}",
+                key=str(row["id"]),
+            )
+        t = plan.twilights
+        self.query_one("#plan-summary", StatusLine).text = (
+            f"{self.list_name}: {len(plan.rows)} targets · {plan.site.name} · night of {plan.night} (UTC) · "
+            f"dark {hhmm(t[plan.twilight + '_dusk'])}–{hhmm(t[plan.twilight + '_dawn'])} · "
+            f"Moon {plan.moon_illumination:.0%} · Enter: track"
+        )
+
+    @on(DataTable.RowSelected)
+    def open_track(self, event: DataTable.RowSelected) -> None:
+        if self.plan is None or event.row_key.value is None:
+            return
+        site = self.query_one("#plan-site", Input).value.strip() or None
+        self.app.push_screen(
+            TrackScreen(f"#{event.row_key.value}", site, self.plan.night, self.plan.airmass_limit)
+        )
+
+
+class TrackComputed(Message):
+    def __init__(self, track: Track) -> None:
+        super().__init__()
+        self.track = track
+
+
+class TrackScreen(TomModal):
+    """Altitude of one target through the night, with the Moon, twilights and airmass limit."""
+
+    PALETTE_NAMESPACE = "track"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "cancel", "Close", id="track.close")]
+    DEFAULT_CSS = """
+    TrackScreen #track-dialog { width: 100%; height: 100%; }
+    TrackScreen PlotextPlot { height: 1fr; }
+    """
+
+    def __init__(self, reference: str, site: str | None, night: dt.date, airmass_limit: float) -> None:
+        super().__init__()
+        self.reference, self.site, self.night, self.airmass_limit = reference, site, night, airmass_limit
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="track-dialog", classes="dialog"):
+            yield Static("computing…   (Esc closes)", classes="dialog-title", id="track-title")
+            yield PlotextPlot()
+
+    def on_mount(self) -> None:
+        self.compute()
+
+    @work(thread=True, exclusive=True, group="track", name="compute target track")
+    def compute(self) -> None:
+        try:
+            track = target_track_for(self.tom_app.store, self.reference, self.site, self.night.isoformat())
+        except TomError as error:
+            self.app.call_from_thread(self.tom_app.report_error, error, "track")
+            return
+        self.post_message(TrackComputed(track))
+
+    @on(TrackComputed)
+    def draw(self, message: TrackComputed) -> None:
+        track = message.track
+        grid = track.grid
+        hours: list[Any] = ((grid.mjd - grid.mid_mjd) * 24.0).tolist()
+        plot = self.query_one(PlotextPlot).plt
+        plot.clear_figure()
+        plot.plot(hours, track.altitude.tolist(), label=track.target.name)
+        plot.plot(hours, grid.moon_alt.tolist(), label=f"Moon {grid.moon_illumination:.0%}")
+        plot.hline(math.degrees(math.asin(1.0 / self.airmass_limit)))
+        for name, mjd in grid.twilights().items():
+            if mjd is not None and ("nautical" in name or "sun" in name):
+                plot.vline(float((mjd - grid.mid_mjd) * 24.0))
+        plot.ylim(0, 90)
+        plot.xlabel("hours from local midnight")
+        plot.ylabel("altitude °")
+        self.query_one("#track-title", Static).update(
+            f"{track.target.name} from {grid.site.name}, night of {grid.night}   (Esc closes)"
+        )
+        self.query_one(PlotextPlot).refresh()

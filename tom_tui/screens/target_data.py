@@ -1,0 +1,401 @@
+"""Target detail tabs for data: the light curve, spectra, and data products.
+
+Each panel is a widget taking ``target_id`` (see ``registry.TARGET_TABS``). Loading and plot
+preparation (reading Parquet, thinning to a few thousand points) run in thread workers that post
+past-tense messages; the event loop only declares the plot. Panels reload when the store's
+generation changes (a cron job or another process added data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Select, Static
+from textual_plotext import PlotextPlot
+
+from tom_tui.processing.plots import (
+    MAX_PLOT_POINTS,
+    LightCurveData,
+    SpectrumPlotData,
+    draw_lightcurve,
+    draw_spectrum,
+    prepare_lightcurve,
+    prepare_spectrum,
+)
+from tom_tui.screens.base import TomModal
+from tom_tui.screens.widgets.inputs import TomInput
+from tom_tui.services import data as data_service
+from tom_tui.services.photometry import PLOT_COLUMNS
+from tom_tui.store.dataproducts import DataProduct
+from tom_tui.store.spectra import SpectrumRecord
+
+STORE_POLL_SECONDS = 2.0
+
+
+class _StoreWatching(Widget):
+    """Reloads when any process commits to the store (one small file read per poll)."""
+
+    can_focus = True
+
+    def __init__(self, target_id: int) -> None:
+        super().__init__()
+        self.target_id = target_id
+        self.seen_generation = -1
+
+    def on_mount(self) -> None:
+        self.set_interval(STORE_POLL_SECONDS, self._check_store, name="data tab store poll")
+        self.reload()
+
+    def _check_store(self) -> None:
+        generation = self.app.store.generation()  # type: ignore[attr-defined]
+        if generation != self.seen_generation:
+            self.reload()
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+
+# -- light curve --
+class LightCurvePrepared(Message):
+    def __init__(self, data: LightCurveData, generation: int) -> None:
+        super().__init__()
+        self.data = data
+        self.generation = generation
+
+
+class LightCurvePanel(_StoreWatching):
+    """The target's light curve: magnitudes (inverted axis) or flux, ▽ for upper limits."""
+
+    DEFAULT_CSS = """
+    LightCurvePanel { height: 1fr; }
+    LightCurvePanel #lightcurve-status { height: 1; color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "toggle_flux", "Flux/mag", id="lightcurve.flux", tooltip="plot flux or magnitude"),
+        Binding(
+            "t", "toggle_dates", "Dates/MJD", id="lightcurve.dates", tooltip="label time as dates or MJD"
+        ),
+    ]
+
+    def __init__(self, target_id: int) -> None:
+        super().__init__(target_id)
+        self.flux = False
+        self.dates = False
+        self.data: LightCurveData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading photometry…", id="lightcurve-status")
+        yield PlotextPlot(id="lightcurve-plot")
+
+    def reload(self) -> None:
+        self._prepare(self.flux)
+
+    def point_budget(self) -> int:
+        # A terminal cell holds one marker: ~12 points per column keeps every bin's extremes
+        # visible while plotext stays fast (its cost grows with points, not with the data).
+        return max(600, min(MAX_PLOT_POINTS, 12 * max(self.size.width, 80)))
+
+    @work(thread=True, exclusive=True, group="lightcurve", exit_on_error=False, name="prepare light curve")
+    def _prepare(self, flux: bool) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        generation = store.generation()
+        _target, points = data_service.photometry_of(store, f"#{self.target_id}", columns=PLOT_COLUMNS)
+        data = prepare_lightcurve(points, flux=flux, max_points=self.point_budget())
+        self.post_message(LightCurvePrepared(data, generation))
+
+    @on(LightCurvePrepared)
+    def prepared(self, message: LightCurvePrepared) -> None:
+        self.seen_generation = message.generation
+        self.data = message.data
+        self.draw()
+
+    def draw(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        status = self.query_one("#lightcurve-status", Static)
+        plot = self.query_one(PlotextPlot)
+        plot.plt.clear_figure()
+        if data.total_points == 0:
+            status.update(
+                "No photometry yet: upload with `tom-tui data upload TARGET FILE --type photometry`."
+            )
+            plot.refresh()
+            return
+        bands = ", ".join(series.band for series in data.series)
+        note = f" · {data.notes[0]}" if data.notes else ""
+        status.update(f"{data.total_points} points in {bands}{note}  (f flux/mag, t dates)")
+        draw_lightcurve(plot.plt, data, dates=self.dates)
+        plot.refresh()
+
+    def action_toggle_flux(self) -> None:
+        self.flux = not self.flux
+        self._prepare(self.flux)
+
+    def action_toggle_dates(self) -> None:
+        self.dates = not self.dates
+        self.draw()
+
+
+# -- spectra --
+class SpectraLoaded(Message):
+    def __init__(
+        self, records: list[SpectrumRecord], shown: SpectrumPlotData | None, index: int, generation: int
+    ):
+        super().__init__()
+        self.records = records
+        self.shown = shown
+        self.index = index
+        self.generation = generation
+
+
+class SpectrumPanel(_StoreWatching):
+    """One spectrum at a time; [ and ] step through the target's spectra."""
+
+    DEFAULT_CSS = """
+    SpectrumPanel { height: 1fr; }
+    SpectrumPanel #spectrum-status { height: 1; color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "left_square_bracket,comma",
+            "step(-1)",
+            "Previous",
+            id="spectrum.previous",
+            tooltip="previous spectrum",
+        ),
+        Binding(
+            "right_square_bracket,full_stop", "step(1)", "Next", id="spectrum.next", tooltip="next spectrum"
+        ),
+    ]
+
+    def __init__(self, target_id: int) -> None:
+        super().__init__(target_id)
+        self.index = -1  # the latest
+        self.records: list[SpectrumRecord] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading spectra…", id="spectrum-status")
+        yield PlotextPlot(id="spectrum-plot")
+
+    def reload(self) -> None:
+        self._load(self.index)
+
+    @work(thread=True, exclusive=True, group="spectrum", exit_on_error=False, name="load spectrum")
+    def _load(self, index: int) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        generation = store.generation()
+        _target, records = data_service.spectra_of(store, f"#{self.target_id}")
+        shown = None
+        if records:
+            index = index % len(records)
+            record = records[index]
+            _t, _r, spectrum = data_service.load_spectrum(store, f"#{self.target_id}", record.id)
+            label = " ".join(p for p in (record.date_obs and record.date_obs[:10], record.telescope) if p)
+            shown = prepare_spectrum(spectrum, label=label)
+        self.post_message(SpectraLoaded(records, shown, index, generation))
+
+    @on(SpectraLoaded)
+    def loaded(self, message: SpectraLoaded) -> None:
+        self.seen_generation = message.generation
+        self.records = message.records
+        self.index = message.index
+        status = self.query_one("#spectrum-status", Static)
+        plot = self.query_one(PlotextPlot)
+        plot.plt.clear_figure()
+        if message.shown is None:
+            status.update(
+                "No spectra yet: upload with `tom-tui data upload TARGET FILE --type spectroscopy`."
+            )
+        else:
+            record = self.records[self.index]
+            status.update(
+                f"spectrum {self.index + 1} of {len(self.records)} (id {record.id}, {record.points} points, "
+                f"{record.date_obs or 'date unknown'})  ([ ] to step)"
+            )
+            draw_spectrum(plot.plt, message.shown)
+        plot.refresh()
+
+    def action_step(self, step: int) -> None:
+        if self.records:
+            self._load((self.index + step) % len(self.records))
+
+
+# -- data products --
+class ProductsLoaded(Message):
+    def __init__(self, products: list[DataProduct], generation: int) -> None:
+        super().__init__()
+        self.products = products
+        self.generation = generation
+
+
+class DataChanged(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+PRODUCT_COLUMNS = ("id", "type", "file", "bytes", "created", "photometry/spectrum")
+
+
+class DataProductsPanel(_StoreWatching):
+    """The target's data products: u uploads a file, d deletes one, z undoes its photometry."""
+
+    DEFAULT_CSS = """
+    DataProductsPanel { height: 1fr; }
+    DataProductsPanel DataTable { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "upload", "Upload", id="data.upload", tooltip="upload a file to this target"),
+        Binding("x,delete", "delete_product", "Delete", id="data.delete", tooltip="delete the data product"),
+        Binding("z", "undo_upload", "Undo", id="data.undo", tooltip="undo the product's photometry upload"),
+    ]
+
+    def __init__(self, target_id: int) -> None:
+        super().__init__(target_id)
+        self.products: list[DataProduct] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading data products…", id="products-status")
+        table: DataTable[str] = DataTable(id="products-table", cursor_type="row", zebra_stripes=True)
+        yield table
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*PRODUCT_COLUMNS)
+        super().on_mount()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="products", exit_on_error=False, name="load data products")
+    def _load(self) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        generation = store.generation()
+        self.post_message(ProductsLoaded(data_service.list_products(store, f"#{self.target_id}"), generation))
+
+    @on(ProductsLoaded)
+    def loaded(self, message: ProductsLoaded) -> None:
+        self.seen_generation = message.generation
+        self.products = message.products
+        table = self.query_one(DataTable)
+        table.clear()
+        for product in message.products:
+            brought = (
+                f"upload {product.upload_id}"
+                if product.upload_id is not None
+                else f"spectrum {product.spectrum_id}"
+                if product.spectrum_id is not None
+                else ""
+            )
+            table.add_row(
+                str(product.id),
+                product.type,
+                product.original_name,
+                str(product.size),
+                product.created[:16].replace("T", " "),
+                brought,
+                key=str(product.id),
+            )
+        count = len(message.products)
+        self.query_one("#products-status", Static).update(
+            f"{count} data product{'s' if count != 1 else ''}  (u upload, x delete, z undo photometry)"
+        )
+
+    def selected(self) -> DataProduct | None:
+        table = self.query_one(DataTable)
+        if not self.products or table.cursor_row < 0 or table.cursor_row >= len(self.products):
+            return None
+        return self.products[table.cursor_row]
+
+    def action_upload(self) -> None:
+        self.app.push_screen(UploadDialog(), self._upload_chosen)
+
+    def _upload_chosen(self, choice: tuple[str, str] | None) -> None:
+        if choice is not None:
+            self._upload(*choice)
+
+    @work(thread=True, exclusive=True, group="products-change", exit_on_error=False, name="upload data")
+    def _upload(self, path: str, data_type: str) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        outcome = data_service.upload_data_product(
+            store, f"#{self.target_id}", Path(path).expanduser(), data_type
+        )
+        added = f", {outcome.ingest.added} points" if outcome.ingest is not None else ""
+        self.post_message(DataChanged(f"data product {outcome.product.id} added{added}"))
+
+    def action_delete_product(self) -> None:
+        product = self.selected()
+        if product is None:
+            return
+        from tom_tui.screens.dialogs import ConfirmScreen
+
+        question = f"Delete data product {product.id} ({product.original_name}) and the data it brought?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(product.id)
+
+        self.app.push_screen(ConfirmScreen(question, "Delete"), answered)
+
+    @work(
+        thread=True, exclusive=True, group="products-change", exit_on_error=False, name="delete data product"
+    )
+    def _delete(self, product_id: int) -> None:
+        product = data_service.delete_product(self.app.store, product_id)  # type: ignore[attr-defined]
+        self.post_message(DataChanged(f"data product {product.id} deleted"))
+
+    def action_undo_upload(self) -> None:
+        product = self.selected()
+        if product is None or product.upload_id is None:
+            self.app.notify("this data product brought no photometry to undo", severity="warning")
+            return
+        self._undo(product.upload_id)
+
+    @work(thread=True, exclusive=True, group="products-change", exit_on_error=False, name="undo upload")
+    def _undo(self, upload_id: int) -> None:
+        upload = data_service.undo_photometry_upload(self.app.store, upload_id)  # type: ignore[attr-defined]
+        self.post_message(DataChanged(f"upload {upload.id} undone: {upload.rows} points removed"))
+
+    @on(DataChanged)
+    def changed(self, message: DataChanged) -> None:
+        self.app.notify(message.text, title="Data")
+        self.reload()
+
+
+class UploadDialog(TomModal):
+    """Path and type of a file to upload; dismisses with (path, type) or None."""
+
+    PALETTE_NAMESPACE = "upload"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="upload.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="upload-dialog", classes="dialog"):
+            yield Static("Upload a file to this target  (Enter uploads, Esc cancels)", classes="dialog-title")
+            yield TomInput(placeholder="path of the file", id="upload-path")
+            yield Select(
+                [(name, name) for name in data_service.DATA_TYPES],
+                value="photometry",
+                allow_blank=False,
+                id="upload-type",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Upload", id="upload-ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#upload-path", TomInput).focus()
+
+    @on(TomInput.Submitted)
+    @on(Button.Pressed, "#upload-ok")
+    def submit(self) -> None:
+        path = self.query_one("#upload-path", TomInput).value.strip()
+        if not path:
+            self.notify("give the path of a file", severity="warning")
+            return
+        self.dismiss((path, str(self.query_one("#upload-type", Select).value)))

@@ -1,0 +1,246 @@
+"""Data products: upload (copy in, process, store), list, show, delete, undo, and the hook that
+keeps them with their target when targets merge or are deleted."""
+
+from __future__ import annotations
+
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from tom_tui.clock import now_iso
+from tom_tui.domain.target import Target
+from tom_tui.errors import NotFoundError, ValidationError
+from tom_tui.processing.dataproducts import ProcessOptions, processor_for
+from tom_tui.processing.photometry.dedup import DedupPolicy
+from tom_tui.processing.spectra.model import Spectrum
+from tom_tui.services.photometry import (
+    IngestResult,
+    delete_target_photometry,
+    ingest_points,
+    move_target_photometry,
+    target_photometry,
+    undo_upload,
+)
+from tom_tui.store.dataproducts import DataProduct, DataProductRepository, PhotometryUpload, sha256_of
+from tom_tui.store.spectra import SpectrumRecord, SpectrumRepository
+from tom_tui.store.store import Store
+from tom_tui.store.targets import TargetRepository
+from tom_tui.store.transaction import Transaction
+
+DATA_TYPES = ("photometry", "spectroscopy", "image_file", "other")
+
+
+@dataclass
+class UploadOutcome:
+    product: DataProduct
+    target: Target
+    ingest: IngestResult | None = None
+    spectrum: SpectrumRecord | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "product": self.product.to_json(),
+            "target": self.target.name,
+            "photometry": None if self.ingest is None else self.ingest.to_json(),
+            "spectrum": None if self.spectrum is None else self.spectrum.to_json(),
+        }
+
+
+def upload_data_product(
+    store: Store,
+    target_ref: str,
+    path: Path,
+    data_type: str,
+    *,
+    observation_id: str | None = None,
+    groups: list[str] | None = None,
+    options: ProcessOptions | None = None,
+    dedup: DedupPolicy | None = None,
+    allow_same_file: bool = False,
+) -> UploadOutcome:
+    """Copy ``path`` into the store as a data product of a target and process it; all or nothing."""
+    if not path.is_file():
+        raise ValidationError(f"{path}: no such file")
+    processor = processor_for(data_type)
+    # Hash (in a thread: hashlib releases the GIL) while the processor parses, both before the
+    # store lock is taken, so a slow parse blocks no other process.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
+        digest = pool.submit(sha256_of, path)
+        processed = processor.process(path, options or ProcessOptions())
+        sha256 = digest.result()
+    with store.transaction() as tx:
+        target = TargetRepository(tx).resolve(target_ref)
+        assert target.id is not None
+        repository = DataProductRepository(tx)
+        same = repository.find_by_hash(target.id, sha256)
+        if same is not None and not allow_same_file:
+            raise ValidationError(
+                f"{path.name}: this file was already uploaded to {target.name} as data product {same.id}; "
+                "delete that one first or pass --allow-same-file"
+            )
+        product = repository.add_file(
+            path,
+            target_id=target.id,
+            data_type=data_type,
+            created=now_iso(),
+            sha256=sha256,
+            observation_id=observation_id,
+            groups=groups,
+        )
+        outcome = UploadOutcome(product=product, target=target)
+        product.details = dict(processed.details)
+        if processed.photometry is not None:
+            result = processed.photometry
+            outcome.ingest = ingest_points(
+                tx,
+                target.id,
+                result.table,
+                policy=dedup,
+                product_id=product.id,
+                source=path.name,
+                line_numbers=result.line_numbers,
+                skipped_lines=result.skipped_lines,
+            )
+            product.upload_id = outcome.ingest.upload_id
+            product.details.update(outcome.ingest.to_json())
+            if result.skipped_lines:
+                product.details["lines_without_measurement"] = result.skipped_lines[:100]
+        if processed.spectrum is not None:
+            outcome.spectrum = SpectrumRepository(tx).add(
+                target.id, processed.spectrum, product_id=product.id
+            )
+            product.spectrum_id = outcome.spectrum.id
+        repository.save(product)
+    return outcome
+
+
+def list_products(
+    store: Store, target_ref: str | None = None, data_type: str | None = None
+) -> list[DataProduct]:
+    with store.read() as view:
+        repository = DataProductRepository(view)
+        if target_ref is not None:
+            target = TargetRepository(view).resolve(target_ref)
+            assert target.id is not None
+            products = repository.for_target(target.id)
+        else:
+            products = repository.all()
+    if data_type is not None:
+        products = [product for product in products if product.type == data_type]
+    return products
+
+
+def get_product(store: Store, product_id: int) -> DataProduct:
+    with store.read() as view:
+        return DataProductRepository(view).get(product_id)
+
+
+def product_file(store: Store, product: DataProduct) -> Path:
+    return store.root / product.path
+
+
+def _remove_product(tx: Transaction, product: DataProduct) -> None:
+    repository = DataProductRepository(tx)
+    if product.upload_id is not None:
+        with contextlib.suppress(NotFoundError):
+            undo_upload(tx, product.upload_id)
+    if product.spectrum_id is not None:
+        spectra = SpectrumRepository(tx)
+        with contextlib.suppress(NotFoundError):
+            spectra.remove(spectra.get(product.spectrum_id))
+    repository.remove(product)
+
+
+def delete_product(store: Store, product_id: int) -> DataProduct:
+    """Remove a data product, its file, and the photometry or spectrum it brought."""
+    with store.transaction() as tx:
+        product = DataProductRepository(tx).get(product_id)
+        _remove_product(tx, product)
+    return product
+
+
+def undo_photometry_upload(store: Store, upload_id: int) -> PhotometryUpload:
+    with store.transaction() as tx:
+        return undo_upload(tx, upload_id)
+
+
+def list_uploads(store: Store) -> list[PhotometryUpload]:
+    with store.read() as view:
+        return DataProductRepository(view).uploads()
+
+
+def photometry_of(
+    store: Store,
+    target_ref: str,
+    filters: list[str] | None = None,
+    since_mjd: float | None = None,
+    columns: list[str] | None = None,
+) -> tuple[Target, pa.Table]:
+    with store.read() as view:
+        target = TargetRepository(view).resolve(target_ref)
+        assert target.id is not None
+        return target, target_photometry(view, target.id, filters, since_mjd, columns)
+
+
+def spectra_of(store: Store, target_ref: str) -> tuple[Target, list[SpectrumRecord]]:
+    with store.read() as view:
+        target = TargetRepository(view).resolve(target_ref)
+        assert target.id is not None
+        return target, SpectrumRepository(view).for_target(target.id)
+
+
+class TargetDataProducts:
+    """Registered in ``tom_tui.target_data``: photometry, spectra and data products follow their target."""
+
+    def reassign_target(self, tx: Transaction, from_id: int, to_id: int) -> None:
+        move_target_photometry(tx, from_id, to_id)
+        spectra = SpectrumRepository(tx)
+        for record in spectra.for_target(from_id):
+            spectra.move(record, to_id)
+        repository = DataProductRepository(tx)
+        for product in repository.for_target(from_id):
+            new_path = f"data/{to_id}/{Path(product.path).name}"
+            if tx.exists(product.path):
+                tx.copy_file_in(tx.path(product.path), new_path)
+                tx.delete(product.path)
+            product.path = new_path
+            product.target_id = to_id
+            repository.save(product)
+
+    def delete_target(self, tx: Transaction, target_id: int) -> None:
+        delete_target_photometry(tx, target_id)
+        spectra = SpectrumRepository(tx)
+        for record in spectra.for_target(target_id):
+            spectra.remove(record)
+        repository = DataProductRepository(tx)
+        for product in repository.for_target(target_id):
+            repository.remove(product)
+        for upload in repository.uploads():
+            if upload.target_ids == [target_id]:
+                repository.remove_upload(upload.id)
+
+
+def load_spectrum(
+    store: Store, target_ref: str, spectrum_id: int | None = None
+) -> tuple[Target, SpectrumRecord, Spectrum]:
+    """A target's spectrum by id, or its latest one."""
+    with store.read() as view:
+        target = TargetRepository(view).resolve(target_ref)
+        repository = SpectrumRepository(view)
+        records = repository.for_target(target.id or 0)
+        if spectrum_id is not None:
+            chosen = [record for record in records if record.id == spectrum_id]
+            if not chosen:
+                raise NotFoundError(f"{target.name} has no spectrum {spectrum_id}")
+            record = chosen[0]
+        elif records:
+            record = records[-1]
+        else:
+            raise NotFoundError(
+                f"{target.name} has no spectra; upload one with `tom-tui data upload --type spectroscopy`"
+            )
+        return target, record, repository.load(record)

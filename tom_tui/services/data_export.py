@@ -1,0 +1,140 @@
+"""Exporting photometry (one target, many, or a whole target list) and spectra to files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tom_tui.domain.target import Target
+from tom_tui.errors import ValidationError
+from tom_tui.processing.photometry import export as photometry_export
+from tom_tui.processing.photometry.export import ExportFormat
+from tom_tui.processing.spectra.model import Spectrum
+from tom_tui.services.photometry import target_photometry
+from tom_tui.services.targets import TargetFilter, TargetService
+from tom_tui.store.spectra import SpectrumRepository
+from tom_tui.store.store import Store
+from tom_tui.store.targets import TargetRepository
+
+
+@dataclass
+class ExportReport:
+    files: list[str] = field(default_factory=list)
+    targets: int = 0
+    points: int = 0
+    spectra: int = 0
+    left_out: int = 0  # upper limits without flux that SNANA cannot hold
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "targets": self.targets,
+            "points": self.points,
+            "spectra": self.spectra,
+            "left_out": self.left_out,
+        }
+
+
+def _file_stem(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "target"
+
+
+def resolve_targets(store: Store, references: list[str], list_name: str | None) -> list[Target]:
+    targets: list[Target] = []
+    with store.read() as view:
+        repository = TargetRepository(view)
+        targets.extend(repository.resolve(reference) for reference in references)
+    if list_name is not None:
+        rows = TargetService(store).query(TargetFilter(lists=[list_name]))
+        ids = [int(i) for i in rows.column("id").to_pylist()]
+        with store.read() as view:
+            targets.extend(TargetRepository(view).get_many(ids))
+    if not targets:
+        raise ValidationError("nothing to export: name targets or give --list LIST")
+    unique: dict[int, Target] = {}
+    for target in targets:
+        assert target.id is not None
+        unique.setdefault(target.id, target)
+    return list(unique.values())
+
+
+def export_photometry(
+    store: Store, references: list[str], list_name: str | None, fmt: ExportFormat, output: Path
+) -> ExportReport:
+    targets = resolve_targets(store, references, list_name)
+    report = ExportReport(targets=len(targets))
+    with store.read() as view:
+        tables = [(target, target_photometry(view, target.id or 0)) for target in targets]
+    report.points = sum(table.num_rows for _, table in tables)
+    if fmt.one_target_per_file and len(targets) > 1:
+        output.mkdir(parents=True, exist_ok=True)
+        destinations = [
+            (target, table, output / f"{_file_stem(target.name)}{fmt.suffix}") for target, table in tables
+        ]
+    elif fmt.one_target_per_file:
+        destinations = [(tables[0][0], tables[0][1], output)]
+    else:
+        combined = photometry_export.with_target_names([(target.name, table) for target, table in tables])
+        writer = {
+            ExportFormat.CSV: photometry_export.write_csv,
+            ExportFormat.ECSV: photometry_export.write_ecsv,
+            ExportFormat.JSON: photometry_export.write_json,
+        }[fmt]
+        output.parent.mkdir(parents=True, exist_ok=True)
+        writer(combined, output)
+        report.files.append(str(output))
+        return report
+    for target, table, destination in destinations:
+        named = photometry_export.with_target_names([(target.name, table)])
+        if fmt is ExportFormat.SNANA:
+            report.left_out += photometry_export.write_snana(
+                named, destination, target.name, target.ra, target.dec
+            )
+        else:
+            photometry_export.write_tomtoolkit(named, destination)
+        report.files.append(str(destination))
+    return report
+
+
+def write_spectrum(spectrum: Spectrum, path: Path, fmt: str, name: str) -> None:
+    from astropy.table import QTable
+
+    wavelength, flux = spectrum.quantities()
+    table = QTable({"wavelength": wavelength, "flux": flux})
+    if spectrum.flux_error is not None:
+        table["flux_error"] = spectrum.flux_error * flux.unit
+    table.meta.update(
+        {
+            "OBJECT": name,
+            "DATE-OBS": spectrum.date_obs or "",
+            "MJD-OBS": spectrum.mjd if spectrum.mjd is not None else "",
+            "TELESCOP": spectrum.telescope or "",
+            "INSTRUME": spectrum.instrument or "",
+        }
+    )
+    if fmt == "fits":
+        table.write(path, format="fits", overwrite=True)
+    else:
+        table.write(path, format="ascii.ecsv", overwrite=True)
+
+
+def export_spectra(
+    store: Store, references: list[str], list_name: str | None, fmt: str, output: Path
+) -> ExportReport:
+    if fmt not in ("ecsv", "fits"):
+        raise ValidationError(f"spectra export format {fmt!r}: expected ecsv or fits")
+    targets = resolve_targets(store, references, list_name)
+    report = ExportReport(targets=len(targets))
+    output.mkdir(parents=True, exist_ok=True)
+    with store.read() as view:
+        repository = SpectrumRepository(view)
+        for target in targets:
+            for record in repository.for_target(target.id or 0):
+                spectrum = repository.load(record)
+                destination = output / f"{_file_stem(target.name)}_spectrum{record.id}.{fmt}"
+                write_spectrum(spectrum, destination, fmt, target.name)
+                report.files.append(str(destination))
+                report.spectra += 1
+    return report

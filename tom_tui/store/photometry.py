@@ -1,0 +1,237 @@
+"""Photometry in the store: Parquet files bucketed by target id, plus a per-target summary table.
+
+Layout (see docs/store.md, "Photometry and spectra")::
+
+    photometry/b042/main.parquet                 compacted rows of targets with id % 256 == 42,
+                                                 sorted by (target_id, mjd), small row groups
+    photometry/b042/d-00000017-t1066.parquet     rows added by upload 17 for target 1066
+    photometry/replaced/u00000017.parquet        stored rows that upload 17 replaced (for undo)
+    index/photometry_summary.parquet             one summary row per target
+
+An upload writes one small file per target, so ingest costs one Parquet write of the new rows.
+Reading a target opens its bucket's main file, reads only the row groups whose target_id
+statistics include it, and the delta files named after it. A bucket is compacted (all its files
+rewritten as one sorted main file) when it collects too many delta files or rows are removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from tom_tui.processing.photometry.schema import STORED_SCHEMA, empty_stored
+from tom_tui.processing.photometry.summary import SUMMARY_SCHEMA, summarise
+from tom_tui.store.transaction import StoreView, Transaction
+
+ROOT = "photometry"
+BUCKETS = 256
+SUMMARY_PATH = "index/photometry_summary.parquet"
+COMPACT_AFTER_DELTAS = 8
+ROW_GROUP_ROWS = 16_384
+_DELTA_NAME = re.compile(r"d-(\d+)-t(\d+)\.parquet$")
+
+
+def bucket_of(target_id: int) -> int:
+    return target_id % BUCKETS
+
+
+def bucket_dir(bucket: int) -> str:
+    return f"{ROOT}/b{bucket:03d}"
+
+
+def _main_path(bucket: int) -> str:
+    return f"{bucket_dir(bucket)}/main.parquet"
+
+
+def replaced_path(upload_id: int) -> str:
+    return f"{ROOT}/replaced/u{upload_id:08d}.parquet"
+
+
+def _sorted(table: pa.Table) -> pa.Table:
+    return table.sort_by([("target_id", "ascending"), ("mjd", "ascending")])
+
+
+def _by_time(table: pa.Table) -> pa.Table:
+    """One target's rows in time order (skipping the sort when they already are, as files often are)."""
+    mjd = np.asarray(table.column("mjd").to_numpy(), dtype=np.float64)
+    if len(mjd) < 2 or np.all(mjd[1:] >= mjd[:-1]):
+        return table
+    return table.take(pa.array(np.argsort(mjd, kind="stable")))
+
+
+def _conform(table: pa.Table) -> pa.Table:
+    return table.select(STORED_SCHEMA.names).cast(STORED_SCHEMA)
+
+
+def _deltas(view: StoreView, bucket: int) -> list[tuple[str, int, int]]:
+    """(path, upload id, target id) of each delta file of a bucket."""
+    found = []
+    for rel in view.list_dir(bucket_dir(bucket)):
+        match = _DELTA_NAME.search(rel)
+        if match and view.exists(rel):
+            found.append((rel, int(match.group(1)), int(match.group(2))))
+    return found
+
+
+def _read_main_for(view: StoreView, bucket: int, target_ids: set[int], columns: list[str] | None) -> pa.Table:
+    rel = _main_path(bucket)
+    if not view.exists(rel):
+        return _select(empty_stored(), columns)
+    parquet = pq.ParquetFile(view.path(rel))
+    low, high = min(target_ids), max(target_ids)
+    groups = []
+    metadata = parquet.metadata
+    for index in range(metadata.num_row_groups):
+        statistics = metadata.row_group(index).column(0).statistics
+        if (
+            statistics is None
+            or not statistics.has_min_max
+            or (statistics.max >= low and statistics.min <= high)
+        ):
+            groups.append(index)
+    read_columns = None if columns is None else sorted({"target_id", *columns}, key=STORED_SCHEMA.names.index)
+    if not groups:
+        return _select(empty_stored(), columns)
+    table = parquet.read_row_groups(groups, columns=read_columns)
+    mask = pc.is_in(table.column("target_id"), pa.array(sorted(target_ids), type=pa.int64()))
+    return _select(table.filter(mask), columns)
+
+
+def _select(table: pa.Table, columns: list[str] | None) -> pa.Table:
+    return table if columns is None else table.select(columns)
+
+
+def read_points(view: StoreView, target_id: int, columns: list[str] | None = None) -> pa.Table:
+    """All stored points of one target, sorted by MJD."""
+    return read_points_many(view, [target_id], columns)
+
+
+def read_points_many(
+    view: StoreView, target_ids: Iterable[int], columns: list[str] | None = None
+) -> pa.Table:
+    """Stored points of several targets, sorted by target then MJD."""
+    wanted = set(target_ids)
+    by_bucket: dict[int, set[int]] = {}
+    for target_id in wanted:
+        by_bucket.setdefault(bucket_of(target_id), set()).add(target_id)
+    parts: list[pa.Table] = []
+    read_columns = (
+        None if columns is None else sorted({"target_id", "mjd", *columns}, key=STORED_SCHEMA.names.index)
+    )
+    for bucket, ids in sorted(by_bucket.items()):
+        parts.append(_read_main_for(view, bucket, ids, read_columns))
+        for rel, _upload, delta_target in _deltas(view, bucket):
+            if delta_target in ids:
+                table = pq.read_table(view.path(rel), columns=read_columns)
+                parts.append(table)
+    if not parts:
+        return _select(empty_stored(), columns)
+    table = pa.concat_tables(parts)
+    if len(parts) > 1 or len(wanted) > 1:
+        table = table.sort_by([("target_id", "ascending"), ("mjd", "ascending")])
+    return _select(table, columns)
+
+
+def read_bucket(view: StoreView, bucket: int) -> pa.Table:
+    parts = []
+    if view.exists(_main_path(bucket)):
+        parts.append(pq.read_table(view.path(_main_path(bucket))))
+    parts.extend(pq.read_table(view.path(rel)) for rel, _u, _t in _deltas(view, bucket))
+    return pa.concat_tables(parts) if parts else empty_stored()
+
+
+def write_bucket(tx: Transaction, bucket: int, table: pa.Table) -> None:
+    """Replace everything of a bucket with ``table`` (compaction)."""
+    for rel, _upload, _target in _deltas(tx, bucket):
+        tx.delete(rel)
+    if table.num_rows == 0:
+        if tx.exists(_main_path(bucket)):
+            tx.delete(_main_path(bucket))
+        return
+    tx.write_parquet(
+        _main_path(bucket), _sorted(_conform(table)), compression="zstd", row_group_size=ROW_GROUP_ROWS
+    )
+
+
+def append_points(tx: Transaction, target_id: int, upload_id: int, rows: pa.Table) -> None:
+    """Add rows (stored schema, all of ``target_id``) as the delta file of this upload."""
+    if rows.num_rows == 0:
+        return
+    bucket = bucket_of(target_id)
+    rel = f"{bucket_dir(bucket)}/d-{upload_id:08d}-t{target_id}.parquet"
+    if tx.exists(rel):
+        rows = pa.concat_tables([pq.read_table(tx.path(rel)), _conform(rows)])
+    tx.write_parquet(rel, _by_time(_conform(rows)), compression="snappy", row_group_size=1 << 20)
+    if len(_deltas(tx, bucket)) > COMPACT_AFTER_DELTAS:
+        write_bucket(tx, bucket, read_bucket(tx, bucket))
+
+
+def remove_points(tx: Transaction, bucket: int, keep_mask_for: dict[int, np.ndarray]) -> None:
+    """Rewrite a bucket keeping, for each listed target, only the rows its mask marks.
+
+    Masks are aligned with :func:`read_points` order (target rows sorted by MJD).
+    """
+    table = read_bucket(tx, bucket)
+    table = _sorted(table)
+    target = np.asarray(table.column("target_id").to_numpy(), dtype=np.int64)
+    keep = np.ones(table.num_rows, dtype=bool)
+    for target_id, mask in keep_mask_for.items():
+        rows = np.flatnonzero(target == target_id)
+        keep[rows] = mask
+    write_bucket(tx, bucket, table.filter(pa.array(keep)))
+
+
+def remove_upload(tx: Transaction, upload_id: int, target_ids: Iterable[int]) -> int:
+    """Remove every row of an upload from the buckets of ``target_ids``; returns rows removed."""
+    removed = 0
+    for bucket in sorted({bucket_of(t) for t in target_ids}):
+        table = read_bucket(tx, bucket)
+        mask = pc.not_equal(table.column("upload_id"), upload_id)
+        kept = table.filter(mask)
+        removed += table.num_rows - kept.num_rows
+        write_bucket(tx, bucket, kept)
+    return removed
+
+
+def delete_target_points(tx: Transaction, target_id: int) -> None:
+    bucket = bucket_of(target_id)
+    table = read_bucket(tx, bucket)
+    kept = table.filter(pc.not_equal(table.column("target_id"), target_id))
+    if kept.num_rows != table.num_rows:
+        write_bucket(tx, bucket, kept)
+
+
+def move_target_points(tx: Transaction, from_id: int, to_id: int) -> None:
+    moved = read_points(tx, from_id)
+    if moved.num_rows == 0:
+        return
+    delete_target_points(tx, from_id)
+    moved = moved.set_column(0, "target_id", pa.array(np.full(moved.num_rows, to_id), type=pa.int64()))
+    to_bucket = bucket_of(to_id)
+    existing = read_bucket(tx, to_bucket)
+    write_bucket(tx, to_bucket, pa.concat_tables([existing, _conform(moved)]))
+
+
+# -- summaries --
+def read_summary(view: StoreView) -> pa.Table:
+    table = view.read_parquet(SUMMARY_PATH)
+    return SUMMARY_SCHEMA.empty_table() if table is None else table
+
+
+def refresh_summary(tx: Transaction, target_ids: Iterable[int], points: pa.Table | None = None) -> None:
+    """Recompute the summaries of ``target_ids`` from their stored points (or from ``points``)."""
+    ids = sorted(set(target_ids))
+    if not ids:
+        return
+    if points is None:
+        points = read_points_many(tx, ids, columns=["target_id", "mjd", "filter", "mag"])
+    fresh = summarise(points)
+    current = read_summary(tx)
+    kept = current.filter(pc.invert(pc.is_in(current.column("target_id"), pa.array(ids, type=pa.int64()))))
+    merged = pa.concat_tables([kept, fresh.cast(SUMMARY_SCHEMA)]).sort_by("target_id")
+    tx.write_parquet(SUMMARY_PATH, merged)
