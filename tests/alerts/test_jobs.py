@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from tom_tui.cli.main import cli
 from tom_tui.services.jobs import JOB_KINDS, JobSpec, job_kind, known_job_kinds, load_jobs, next_due
@@ -156,3 +157,22 @@ def test_ingest_alerts_job_only_reads_new_files(store: Store, tmp_path: Path) ->
     assert json.loads(out)["counts"]["files"] == 1
     code, out, _ = run(store, "jobs", "run", "drop", "--json")
     assert json.loads(out)["counts"]["files"] == 0
+
+
+def test_catalog_refresh_job_adds_resolved_targets(store: Store, httpserver: HTTPServer) -> None:
+    from .conftest import CATALOGS
+
+    httpserver.expect_request("/api/get-orb").respond_with_data(
+        (CATALOGS / "tom_base_65803_mpc_orb.json").read_bytes(), content_type="application/json"
+    )
+    add_jobs(
+        store,
+        f'[catalogs.mpc]\nbase_url = "{httpserver.url_for("/api")}"\n'
+        '[[jobs]]\nname = "orbits"\nkind = "catalog_refresh"\nevery = "1d"\n'
+        'catalog = "mpc"\nnames = ["65803"]\n',
+    )
+    code, out, err = run(store, "jobs", "run", "orbits", "--json")
+    assert code == 0, err
+    assert json.loads(out)["counts"] == {"resolved": 1, "created": 1, "updated": 0, "failed": 0}
+    with store.read() as view:
+        assert TargetRepository(view).find("65803 Didymos") is not None

@@ -247,3 +247,50 @@ def test_ecsv_flux_units_are_converted_to_microjansky(tmp_path: Path) -> None:
         23.9 - 2.5 * math.log10(500)
     )
     assert rows[1]["mag"] is None and rows[1]["limit"] == pytest.approx(23.9 - 2.5 * math.log10(5 * 2.0))
+
+
+@pytest.mark.filterwarnings("ignore:.*FITS:astropy.utils.exceptions.AstropyUserWarning")
+@pytest.mark.filterwarnings("ignore:The unit 'electron'")
+def test_fits_table_one_star_instrumental_magnitudes(tmp_path: Path) -> None:
+    """A FITS binary table (here stellarphot's real photometry re-saved as FITS), one star picked."""
+    from astropy.table import Table
+
+    original = Table.read(PHOTOMETRY / "stellarphot_sample_small_photometry.ecsv", format="ascii.ecsv")
+    path = tmp_path / "photometry.fits"
+    original.write(path, format="fits")
+    star = int(original["star_id"][0])
+    options = ReadOptions(
+        columns={"mag": "mag_inst", "magerr": "mag_error"},
+        magsys="instrumental",
+        where={"star_id": str(star)},
+    )
+    result = read_photometry(path, options)
+    assert result.format is PhotometryFormat.FITS
+    assert result.table.num_rows == int((original["star_id"] == star).sum())
+    rows = result.table.to_pylist()
+    # Instrumental magnitudes are kept as they are and never turned into (meaningless) fluxes.
+    assert all(row["magsys"] == "instrumental" and row["flux"] is None for row in rows)
+    assert rows[0]["mag"] == pytest.approx(float(original["mag_inst"][original["star_id"] == star][0]))
+    with pytest.raises(ValidationError, match="no row has star_id=123456"):
+        read_photometry(path, ReadOptions(columns={"mag": "mag_inst"}, where={"star_id": "123456"}))
+
+
+def test_space_separated_table_with_a_header(tmp_path: Path) -> None:
+    path = _write(tmp_path, "lc.txt", "mjd mag magerr filter\n60000.1 18.2 0.1 g\n60001.1 18.4 x g\n")
+    with pytest.raises(ValidationError, match=r"lc.txt: line 3: magnitude error: 'x' is not a number"):
+        read_photometry(path)
+    path.write_text("mjd mag magerr filter\n60000.1 18.2 0.1 g\n")
+    assert read_photometry(path).table.column("mag").to_pylist() == [18.2]
+
+
+def test_binary_and_badly_encoded_files(tmp_path: Path) -> None:
+    binary = tmp_path / "frame.fz"
+    binary.write_bytes(b"\x00\x01\x02 not a table" * 10)
+    with pytest.raises(ValidationError, match="frame.fz: not a text file"):
+        read_photometry(binary)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(
+        b"mjd,filter,mag,source\n60000.1,g,18.2,ok\n60000.2,g,18.3,Observatorio de Calar Alto \xe9\n"
+    )
+    with pytest.raises(ValidationError, match="latin.csv: line 3: not UTF-8 text"):
+        read_photometry(latin)

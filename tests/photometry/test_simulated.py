@@ -49,3 +49,18 @@ def test_variable_star_year_has_seasons_and_ingests(sky: SimulatedSky, tmp_path:
     with store.read() as view:
         summary = photometry_summary(view).to_pylist()[0]
     assert summary["n_points"] == table.num_rows and summary["n_detections"] > 0.9 * table.num_rows
+
+
+def test_ingest_simulated_for_the_demo(sky: SimulatedSky, tmp_path: object) -> None:
+    from tom_tui.services.photometry import ingest_simulated
+
+    chosen = [o for o in sky.objects if o.ra is not None][:20]
+    store = Store.init(tmp_path / "store")  # type: ignore[operator]
+    with store.transaction() as tx:
+        results = ingest_simulated(tx, list(enumerate(chosen, start=1)), 61000, 61360)
+    assert results and len({result.upload_id for result in results}) == 1
+    with store.read() as view:
+        summary = photometry_summary(view)
+    assert summary.num_rows == len(results) and sum(r.added for r in results) == sum(
+        summary.column("n_points").to_pylist()
+    )

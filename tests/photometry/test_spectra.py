@@ -127,3 +127,23 @@ def test_fits_binary_table_round_trip(store: Store, tmp_path: Path) -> None:
     assert again.flux_error is not None and np.allclose(again.flux_error, original.flux_error)  # type: ignore[arg-type]
     assert again.flux_unit == original.flux_unit and again.wavelength_unit == "Angstrom"
     assert again.date_obs == original.date_obs and again.telescope == "UH88"
+
+
+def test_a_photometry_file_is_not_taken_for_a_spectrum() -> None:
+    from .conftest import PHOTOMETRY
+
+    with pytest.raises(ValidationError, match="no wavelength and flux columns among time, filter, magnitude"):
+        read_spectrum(PHOTOMETRY / "tom_base_test_lightcurve.csv")
+
+
+def test_image_file_needs_an_image(store: Store, tmp_path: Path) -> None:
+    from astropy.io import fits
+
+    image = tmp_path / "frame.fits"
+    fits.PrimaryHDU(np.zeros((8, 8), dtype=np.float32), header=fits.Header({"FILTER": "r"})).writeto(image)
+    outcome = data_service.upload_data_product(store, "SN 2024abc", image, "image_file")
+    assert outcome.product.details["header"]["FILTER"] == "r"
+    table = tmp_path / "table.fits"
+    fits.BinTableHDU.from_columns([fits.Column(name="x", format="E", array=np.arange(3.0))]).writeto(table)
+    with pytest.raises(ValidationError, match=r"table.fits: no image in this FITS file"):
+        data_service.upload_data_product(store, "SN 2024abc", table, "image_file")

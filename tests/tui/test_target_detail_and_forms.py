@@ -318,3 +318,33 @@ def test_q_in_a_dialog_does_not_throw_the_form_away(make_app: Callable[..., TomA
             assert form.query_one("#field-name", Input).value == "half typed"
 
     asyncio.run(scenario())
+
+
+def test_saving_an_untouched_edit_form_changes_nothing(make_app: Callable[..., TomApp], store: Store) -> None:
+    # Full float precision: a form that rounds to 10 digits would move this target on save.
+    TargetService(store).add(
+        {
+            "name": "Precise",
+            "ra": "123.45678901234567",
+            "dec": "-0.000123456789012",
+            "extra": {"z": "0.12345678901234"},
+        }
+    )
+
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, loaded(app))
+            before = {t.name: t for t in (TargetService(store).get(n) for n in ("RR Lyr", "Precise"))}
+            for name in before:
+                screen = app.screen
+                assert isinstance(screen, TargetsScreen)
+                screen.table.move_cursor_to_target(before[name].id or 0)
+                form = await open_form(pilot, app, "e")
+                await settle(pilot, lambda form=form: form.original is not None)
+                await pilot.press("ctrl+s")
+                await settle(pilot, lambda: isinstance(app.screen, TargetsScreen))
+                after = TargetService(store).get(name)
+                assert after.to_json() | {"modified": None} == before[name].to_json() | {"modified": None}
+
+    asyncio.run(scenario())

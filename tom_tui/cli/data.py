@@ -39,6 +39,16 @@ def parse_column_map(pairs: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def parse_pairs(pairs: tuple[str, ...], option: str, shape: str) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key.strip():
+            raise ValidationError(f"{option} {pair!r}: expected {shape}")
+        parsed[key.strip()] = value
+    return parsed
+
+
 @click.group("data")
 def data_group() -> None:
     """Data products: files kept with a target (photometry, spectra, images, anything)."""
@@ -81,6 +91,20 @@ def data_group() -> None:
 )
 @click.option("--zero-point", type=float, help="AB zero point of the flux column when the file has none.")
 @click.option(
+    "--magsys",
+    default="ab",
+    show_default=True,
+    help="Magnitude system when the file has no magsys column (ab, vega, instrumental...); "
+    "only AB magnitudes are converted to fluxes.",
+)
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="Keep only rows with this value (one object of a multi-object table), repeatable.",
+)
+@click.option(
     "--on-duplicate",
     type=click.Choice([p.value for p in OnDuplicatePoint]),
     default="error",
@@ -121,6 +145,8 @@ def upload_command(
     source_name: str | None,
     flux_unit: str | None,
     zero_point: float | None,
+    magsys: str,
+    where: tuple[str, ...],
     on_duplicate: str,
     mjd_match: float | None,
     clobber: bool,
@@ -144,6 +170,8 @@ def upload_command(
             source=source_name,
             flux_unit=flux_unit,
             zero_point=zero_point,
+            magsys=magsys,
+            where=parse_pairs(where, "--where", "COLUMN=VALUE"),
         ),
         spectrum=SpectrumOptions(
             wavelength_unit=wavelength_unit,

@@ -12,15 +12,40 @@ from tom_tui.cli.common import AppContext
 
 
 # Subcommands are imported only when used, so `tom-tui target show` does not pay for the
-# imports of alerts, plots or observations (click's documented lazy-group pattern).
-LAZY_COMMANDS: dict[str, str] = {
-    "init": "tom_tui.cli.store_commands",
-    "demo": "tom_tui.cli.store_commands",
-    "target": "tom_tui.cli.targets",
-    "list": "tom_tui.cli.lists",
+# imports of alerts, plots or observations (click's documented lazy-group pattern). A command
+# may need more than one module: `plot visibility` lives with the observation commands.
+LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
+    "init": ("tom_tui.cli.store_commands",),
+    "demo": ("tom_tui.cli.store_commands",),
+    "target": ("tom_tui.cli.targets",),
+    "list": ("tom_tui.cli.lists",),
+    "data": ("tom_tui.cli.data",),
+    "photometry": ("tom_tui.cli.data",),
+    "plot": ("tom_tui.cli.plots", "tom_tui.cli.observations"),
+    "ingest": ("tom_tui.cli.alerts",),
+    "broker": ("tom_tui.cli.alerts",),
+    "catalog": ("tom_tui.cli.alerts",),
+    "cron": ("tom_tui.cli.alerts",),
+    "jobs": ("tom_tui.cli.alerts",),
+    "obs": ("tom_tui.cli.observations",),
+    "plan": ("tom_tui.cli.observations",),
 }
-# Modules whose commands are looked up by importing them (their COMMANDS lists).
-EAGER_COMMAND_MODULES = ("tom_tui.cli.data", "tom_tui.cli.plots", "tom_tui.cli.alerts", "tom_tui.cli.observations")
+SUMMARIES = {
+    "init": "Create a store (safe to repeat).",
+    "demo": "Build the demo store from the simulated sky and open the TUI.",
+    "target": "Targets: add, list, show, edit, delete, merge, import, export.",
+    "list": "Target lists: named groups of targets.",
+    "data": "Data products: upload, list, show, delete, undo, export.",
+    "photometry": "Print a target's photometry.",
+    "plot": "Plots in the terminal: light curves, spectra, visibility.",
+    "ingest": "Ingest alert packets (Avro) and YSE-PZ uploads.",
+    "broker": "Query alert brokers and import their objects.",
+    "catalog": "Resolve names in catalogs (SIMBAD, NED, TNS, MPC, JPL Horizons).",
+    "cron": "Run every scheduled job that is due (for crontab).",
+    "jobs": "Scheduled jobs: list, run, log.",
+    "obs": "Observation requests: request, list, show, cancel, update, templates.",
+    "plan": "Plan a night: when each target of a list is observable.",
+}
 
 
 class LazyGroup(click.Group):
@@ -29,11 +54,17 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
-            module = importlib.import_module(LAZY_COMMANDS[cmd_name])
-            for command in module.COMMANDS:
+            modules = [importlib.import_module(name) for name in LAZY_COMMANDS[cmd_name]]
+            for command in modules[0].COMMANDS:
                 if command.name == cmd_name:
                     self.add_command(command)
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Listing the commands must not import them all; the summaries are kept here.
+        rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,15 +94,6 @@ def _open_tui(app_context: AppContext, low_bandwidth: bool) -> None:
     from tom_tui.screens.app import run_app
 
     run_app(app_context.store, low_bandwidth=low_bandwidth)
-
-
-def _register_commands() -> None:
-    for module_name in EAGER_COMMAND_MODULES:
-        for command in importlib.import_module(module_name).COMMANDS:
-            cli.add_command(command)
-
-
-_register_commands()
 
 
 class _DeferPandas:

@@ -327,7 +327,7 @@ def imports_command(app: AppContext, as_json: bool) -> None:
 def export_command(app: AppContext, path: Path, cone: tuple[str, ...] | None, tags: tuple[str, ...],
                    lists: tuple[str, ...], name: str | None, target_type: str | None) -> None:
     """Export targets to a TOM Toolkit target CSV (re-importable)."""
-    from tom_tui.services.target_io import write_target_csv
+    from tom_tui.services.target_csv import write_target_csv
 
     service = TargetService(app.store)
     rows = service.query(build_filter(cone, tags, lists, name, target_type))

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from tom_tui.errors import ValidationError
@@ -72,6 +73,7 @@ FIELD_HELP = {
 _IGNORED_IN_NAMES = str.maketrans("", "", " \t\n\r\f\v-_()")
 
 
+@lru_cache(maxsize=1 << 18)
 def simplify_name(name: str) -> str:
     """The form two names are compared in: case, spaces, ``-``, ``_`` and parentheses ignored."""
     return name.translate(_IGNORED_IN_NAMES).lower()
@@ -227,12 +229,17 @@ class Target:
     def names(self) -> list[str]:
         return [self.name, *self.aliases]
 
-    def to_document(self) -> dict[str, Any]:
-        """The JSON document stored in TinyDB (no ``None`` values, to keep files small)."""
+    def to_document(self, copy: bool = True) -> dict[str, Any]:
+        """The JSON document stored in TinyDB (no ``None`` values, to keep files small).
+
+        ``copy=False`` shares the lists and the extras dict with this target: for a target that is
+        written and then dropped, as in a bulk import.
+        """
         document = {key: value for key, value in self.__dict__.items() if value is not None and key != "id"}
-        for key in ("aliases", "tags", "lists"):
-            document[key] = list(document[key])
-        document["extra"] = dict(document["extra"])
+        if copy:
+            for key in ("aliases", "tags", "lists"):
+                document[key] = list(document[key])
+            document["extra"] = dict(document["extra"])
         return document
 
     @classmethod

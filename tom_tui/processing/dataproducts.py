@@ -72,9 +72,13 @@ class ImageFileProcessor(DataProcessor):
 
         try:
             with fits.open(path, memmap=False) as hdus:
-                header = hdus[0].header
-                if header.get("NAXIS", 0) == 0 and len(hdus) > 1:
-                    header = hdus[1].header
+                image = next((hdu for hdu in hdus if hdu.is_image and hdu.header.get("NAXIS", 0) >= 2), None)
+                if image is None:
+                    raise ValidationError(
+                        f"{path.name}: no image in this FITS file (no HDU with 2 or more axes); "
+                        "upload tables as photometry or other"
+                    )
+                header = image.header
                 found = {card: header[card] for card in self.CARDS if card in header}
         except (OSError, ValueError) as error:
             raise ValidationError(f"{path.name}: not a readable FITS image ({error})") from error

@@ -30,7 +30,6 @@ from tom_tui.domain.target import (
 )
 from tom_tui.errors import DuplicateError, NotFoundError, ValidationError
 from tom_tui.screens.base import TomModal
-from tom_tui.screens.formatting import value_text
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.services.targets import TargetService, parse_cone
 from tom_tui.store.store import Store
@@ -71,6 +70,18 @@ def parse_extras(text: str) -> tuple[dict[str, str], list[str]]:
         else:
             extras[key.strip()] = value.strip()
     return extras, problems
+
+
+def form_text(value: Any) -> str:
+    """A stored value as form text that reads back to exactly the same value (floats in full, so
+    saving an untouched form never moves a target)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
 
 
 def problem_field(problem: str) -> str:
@@ -155,13 +166,13 @@ class TargetFormScreen(TomModal):
         self.original = target
         for name in (*MAIN_FIELDS, *SIDEREAL_EXTRA_FIELDS, *ORBITAL_FIELDS):
             value = getattr(target, name)
-            text = ", ".join(value) if isinstance(value, list) else "" if value is None else value_text(value)
+            text = form_text(value)
             self.query_one(f"#field-{name}", Input).value = text
         self.query_one("#field-type", Select).value = target.type
         if target.scheme:
             self.query_one("#field-scheme", Select).value = target.scheme
         self.query_one("#field-extra", TextArea).text = "\n".join(
-            f"{key} = {value_text(value)}" for key, value in target.extra.items()
+            f"{key} = {form_text(value)}" for key, value in target.extra.items()
         )
         self.show_type(target.type)
         self.query_one("#form-save", Button).disabled = False

@@ -298,10 +298,10 @@ class TargetsScreen(TomScreen):
         )
 
     def action_filter_tag(self) -> None:
-        self._pick_value("tags", self.query_filter.tags, "Filter by tag (✓ = active; choose again to remove)")
+        self._pick_value("tags", self.query_filter.tags, "Tag filter (✓ on; choose again: off)")
 
     def action_filter_list(self) -> None:
-        self._pick_value("lists", self.query_filter.lists, "Filter by target list (✓ = active)")
+        self._pick_value("lists", self.query_filter.lists, "List filter (✓ on; choose again: off)")
 
     def action_cone(self) -> None:
         from tom_tui.screens.target_forms import ConeChoice, ConeScreen

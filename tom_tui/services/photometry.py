@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,6 +23,9 @@ from tom_tui.processing.photometry.schema import JSON_FIELDS, MEASUREMENT_SCHEMA
 from tom_tui.store import photometry as photometry_store
 from tom_tui.store.dataproducts import UPLOAD_COUNTER, DataProductRepository, PhotometryUpload
 from tom_tui.store.transaction import StoreView, Transaction
+
+if TYPE_CHECKING:
+    from tom_tui.adapters.simulated.sky import SimObject
 
 
 @dataclass
@@ -247,6 +251,7 @@ def photometry_summary(view: StoreView) -> pa.Table:
 
 
 def points_to_json(table: pa.Table) -> list[dict[str, Any]]:
+    """Points as JSON objects (`tom-tui photometry --json`); the file's extra columns under "extra"."""
     rows: list[dict[str, Any]] = []
     for record in table.to_pylist():
         row = {name: record.get(name) for name in JSON_FIELDS if name != "detection"}
@@ -255,8 +260,27 @@ def points_to_json(table: pa.Table) -> list[dict[str, Any]]:
             if isinstance(value, float) and math.isnan(value):
                 row[key] = None
         if record.get("extra"):
-            import orjson
-
             row["extra"] = orjson.loads(record["extra"])
         rows.append(row)
     return rows
+
+
+def ingest_simulated(
+    tx: Transaction,
+    objects: Iterable[tuple[int, SimObject]],
+    start_mjd: float,
+    end_mjd: float,
+    *,
+    seed: int = 2026,
+) -> list[IngestResult]:
+    """Simulated survey photometry of (target id, simulated-sky object) pairs as ONE upload (the demo)."""
+    from tom_tui.adapters.simulated.photometry import simulated_photometry
+
+    tables = []
+    for target_id, sim_object in objects:
+        table = simulated_photometry(sim_object, start_mjd, end_mjd, seed=seed)
+        if table.num_rows:
+            tables.append((target_id, table))
+    if not tables:
+        return []
+    return ingest_batch(tx, tables, source="simulated ZTF forced photometry")

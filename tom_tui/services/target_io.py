@@ -1,15 +1,8 @@
-"""Bulk target import and export in TOM Toolkit's target CSV format, with undo.
-
-The format: one column per target field (``name``, ``type``, ``ra``, ``dec``, ``epoch``,
-``scheme``, orbital elements...), ``name2``, ``name3``... for aliases, ``groups`` for a
-comma-separated list of target lists; any other column is an extra. tom-tui adds ``tags``.
-"""
+"""Bulk target import from TOM Toolkit target CSV files, as one transaction, with undo."""
 
 from __future__ import annotations
 
-import csv
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,17 +10,14 @@ from typing import Any
 from tinydb import Query
 
 from tom_tui.clock import now_iso
-from tom_tui.domain.target import NUMERIC_FIELDS, ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, build_target
+from tom_tui.domain.target import Target
 from tom_tui.errors import NotFoundError, TomError, ValidationError
 from tom_tui.services.hooks import target_data_holders
+from tom_tui.services.target_csv import read_target_csv
 from tom_tui.services.targets import AddOutcome, OnDuplicate, TargetService, add_targets, ensure_lists
 from tom_tui.store.targets import TargetRepository
 
 IMPORTS_TABLE = "imports"
-_ALIAS_COLUMN = re.compile(r"^name\d+$")
-_FIELD_COLUMNS = {"name", "type", "scheme", *NUMERIC_FIELDS}
-# Columns TOM Toolkit writes that are derived from others and must not become extras.
-_DERIVED_COLUMNS = {"galactic_lng", "galactic_lat", "id", "created", "modified"}
 
 Progress = Callable[[int, int], None]
 
@@ -51,76 +41,6 @@ class ImportReport:
             "skipped": self.skipped,
             "invalid": self.invalid,
         }
-
-
-def _split_list(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def read_target_csv(path: Path) -> tuple[list[Target], list[str], list[str]]:
-    """Parse a target CSV into targets, their line labels, and one problem line per bad row."""
-    targets: list[Target] = []
-    labels: list[str] = []
-    problems: list[str] = []
-    try:
-        handle = open(path, newline="", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file") from None
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise ValidationError(f"{path}: empty file; expected a header line with at least 'name'") from None
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise ValidationError(f"{path}: line 1: not a CSV header ({error})") from None
-        columns = [column.strip().lower() for column in header]
-        if "name" not in columns:
-            raise ValidationError(f"{path}: line 1: no 'name' column; columns are {', '.join(columns)}")
-        duplicated = sorted({c for c in columns if columns.count(c) > 1 and c})
-        if duplicated:
-            raise ValidationError(f"{path}: line 1: column(s) {', '.join(duplicated)} appear more than once")
-        alias_columns = sorted(
-            (i for i, c in enumerate(columns) if _ALIAS_COLUMN.match(c)), key=lambda i: int(columns[i][4:])
-        )
-        field_columns = [(i, c) for i, c in enumerate(columns) if c in _FIELD_COLUMNS]
-        extra_columns = [
-            (i, header[i].strip())
-            for i, c in enumerate(columns)
-            if c
-            and c not in _FIELD_COLUMNS
-            and c not in _DERIVED_COLUMNS
-            and c not in {"groups", "tags", "aliases"}
-            and not _ALIAS_COLUMN.match(c)
-        ]
-        groups_column = columns.index("groups") if "groups" in columns else None
-        tags_column = columns.index("tags") if "tags" in columns else None
-        aliases_column = columns.index("aliases") if "aliases" in columns else None
-        width = len(columns)
-        try:
-            for row in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != width:
-                    problems.append(f"line {line}: {len(row)} values for {width} columns")
-                    continue
-                fields: dict[str, Any] = {c: row[i] for i, c in field_columns}
-                aliases = [row[i].strip() for i in alias_columns if row[i].strip()]
-                if aliases_column is not None:
-                    aliases.extend(_split_list(row[aliases_column].replace(";", ",")))
-                fields["aliases"] = aliases
-                fields["lists"] = _split_list(row[groups_column]) if groups_column is not None else []
-                fields["tags"] = _split_list(row[tags_column]) if tags_column is not None else []
-                fields["extra"] = {name: row[i] for i, name in extra_columns if row[i].strip()}
-                try:
-                    targets.append(build_target(fields))
-                    labels.append(f"line {line}")
-                except ValidationError as error:
-                    problems.extend(f"line {line}: {problem}" for problem in error.problems)
-        except (csv.Error, UnicodeDecodeError) as error:
-            problems.append(f"line {reader.line_num}: unreadable ({error})")
-    return targets, labels, problems
 
 
 class TargetImporter:
@@ -250,56 +170,3 @@ def dry_run_import(importer: TargetImporter, path: Path, on_duplicate: OnDuplica
     except _DryRun as dry:
         return dry.report
     raise AssertionError("dry run committed")
-
-
-def export_columns(targets: Sequence[Target]) -> list[str]:
-    """Only columns some exported target has a value for (no empty junk columns)."""
-    max_aliases = max((len(t.aliases) for t in targets), default=0)
-    columns = ["name", "type"]
-    for key in ("scheme", *SIDEREAL_FIELDS, *ORBITAL_FIELDS):
-        if any(getattr(t, key) is not None for t in targets):
-            columns.append(key)
-    columns.extend(f"name{n}" for n in range(2, max_aliases + 2))
-    if any(t.lists for t in targets):
-        columns.append("groups")
-    if any(t.tags for t in targets):
-        columns.append("tags")
-    extras: dict[str, None] = {}
-    for target in targets:
-        for key in target.extra:
-            extras.setdefault(key, None)
-    columns.extend(key for key in extras if key.lower() not in {c.lower() for c in columns})
-    return columns
-
-
-def _format(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def write_target_csv(path: Path, targets: Sequence[Target]) -> int:
-    columns = export_columns(targets)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for target in targets:
-            row: list[str] = []
-            for column in columns:
-                if column.startswith("name") and column[4:].isdigit():
-                    position = int(column[4:]) - 2
-                    row.append(target.aliases[position] if position < len(target.aliases) else "")
-                elif column == "groups":
-                    row.append(", ".join(target.lists))
-                elif column == "tags":
-                    row.append(", ".join(target.tags))
-                elif column in Target.__dataclass_fields__:
-                    row.append(_format(getattr(target, column)))
-                else:
-                    row.append(_format(target.extra.get(column)))
-            writer.writerow(row)
-    return len(targets)

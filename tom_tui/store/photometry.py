@@ -33,6 +33,7 @@ BUCKETS = 256
 SUMMARY_PATH = "index/photometry_summary.parquet"
 COMPACT_AFTER_DELTAS = 8
 ROW_GROUP_ROWS = 16_384
+DICTIONARY_COLUMNS = ["filter", "magsys", "telescope", "instrument", "source", "upload_id", "product_id"]
 _DELTA_NAME = re.compile(r"d-(\d+)-t(\d+)\.parquet$")
 
 
@@ -132,8 +133,10 @@ def read_points_many(
     if not parts:
         return _select(empty_stored(), columns)
     table = pa.concat_tables(parts)
-    if len(parts) > 1 or len(wanted) > 1:
+    if len(wanted) > 1:
         table = table.sort_by([("target_id", "ascending"), ("mjd", "ascending")])
+    elif len(parts) > 1:
+        table = _by_time(table)
     return _select(table, columns)
 
 
@@ -166,7 +169,15 @@ def append_points(tx: Transaction, target_id: int, upload_id: int, rows: pa.Tabl
     rel = f"{bucket_dir(bucket)}/d-{upload_id:08d}-t{target_id}.parquet"
     if tx.exists(rel):
         rows = pa.concat_tables([pq.read_table(tx.path(rel)), _conform(rows)])
-    tx.write_parquet(rel, _by_time(_conform(rows)), compression="snappy", row_group_size=1 << 20)
+    tx.write_parquet(
+        rel,
+        _by_time(_conform(rows)),
+        compression="snappy",
+        row_group_size=1 << 20,
+        # Dictionaries help only the repetitive columns; statistics serve only the readers' pruning.
+        use_dictionary=DICTIONARY_COLUMNS,
+        write_statistics=["target_id", "mjd"],
+    )
     if len(_deltas(tx, bucket)) > COMPACT_AFTER_DELTAS:
         write_bucket(tx, bucket, read_bucket(tx, bucket))
 

@@ -9,7 +9,7 @@ targets where Parquet decoding costs 50-400 ms, and that is paid by every comman
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,22 +43,31 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-def index_rows(targets: Iterable[Target]) -> pa.Table:
-    columns: dict[str, list[Any]] = {name: [] for name in INDEX_SCHEMA.names}
-    for target in targets:
-        columns["id"].append(target.id)
-        columns["name"].append(target.name)
-        columns["type"].append(target.type)
-        columns["ra"].append(target.ra)
-        columns["dec"].append(target.dec)
-        columns["scheme"].append(target.scheme)
-        columns["aliases"].append(list(target.aliases))
-        columns["keys"].append(sorted({simplify_name(name) for name in target.names}))
-        columns["tags"].append(list(target.tags))
-        columns["lists"].append(list(target.lists))
-        columns["created"].append(target.created)
-        columns["modified"].append(target.modified)
-    return pa.table(columns, schema=INDEX_SCHEMA)
+def index_rows(targets: Sequence[Target]) -> pa.Table:
+    """Index rows for targets, built a column at a time (bulk imports pass 100k+ targets)."""
+    return pa.table(
+        {
+            "id": [t.id for t in targets],
+            "name": [t.name for t in targets],
+            "type": [t.type for t in targets],
+            "ra": [t.ra for t in targets],
+            "dec": [t.dec for t in targets],
+            "scheme": [t.scheme for t in targets],
+            "aliases": [t.aliases for t in targets],
+            "keys": [name_keys(t) for t in targets],
+            "tags": [t.tags for t in targets],
+            "lists": [t.lists for t in targets],
+            "created": [t.created for t in targets],
+            "modified": [t.modified for t in targets],
+        },
+        schema=INDEX_SCHEMA,
+    )
+
+
+def name_keys(target: Target) -> list[str]:
+    if not target.aliases:
+        return [simplify_name(target.name)]
+    return sorted({simplify_name(name) for name in target.names})
 
 
 def unit_vectors(ra_deg: FloatArray, dec_deg: FloatArray) -> FloatArray:

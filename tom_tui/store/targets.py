@@ -11,8 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tinydb.table import Document
-
 from tom_tui.clock import now_iso
 from tom_tui.domain.target import Target
 from tom_tui.errors import NotFoundError
@@ -97,14 +95,24 @@ class TargetRepository:
             return []
         stamp = now_iso()
         ids = tx.reserve_ids("target", len(targets))
-        by_shard: dict[str, list[Document]] = defaultdict(list)
+        by_shard: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         for target, target_id in zip(targets, ids, strict=True):
             target.id = target_id
             target.created = target.created or stamp
             target.modified = stamp
-            by_shard[shard_of(target_id)].append(Document(target.to_document(), doc_id=target_id))
+            by_shard[shard_of(target_id)][str(target_id)] = target.to_document(copy=False)
+        # Written in TinyDB's own file format directly: going through TinyDB would convert every
+        # stored id of the shard back and forth, which costs more than the insert itself.
         for shard, documents in by_shard.items():
-            tx.db(shard).table(TABLE).insert_multiple(documents)
+            path = f"db/{shard}.json"
+            raw: dict[str, Any] = dict(tx.read_json(path) or {})
+            table = dict(raw.get(TABLE, {}))
+            clashing = documents.keys() & table.keys()
+            if clashing:
+                raise RuntimeError(f"{path}: target ids {sorted(clashing)[:5]} already used")
+            table.update(documents)
+            raw[TABLE] = table
+            tx.write_json(path, raw)
         self._index = self.index.with_targets(targets)
         self._index_dirty = True
         return list(targets)

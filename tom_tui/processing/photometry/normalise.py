@@ -88,6 +88,10 @@ class ReadOptions:
     source: str | None = None
     flux_unit: str | None = None  # for a flux column without zero point; default µJy
     zero_point: float | None = None  # AB zero point of a flux column, when the file has none
+    # Magnitude system for files without a magsys column. Only AB magnitudes are turned into
+    # fluxes; anything else ("vega", "instrumental") is kept as magnitudes alone.
+    magsys: str = "ab"
+    where: dict[str, str] = field(default_factory=dict)  # keep only rows whose column has this value
 
 
 @dataclass
@@ -99,13 +103,14 @@ class NormalisedPhotometry:
 
 
 class _Problems:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, row_word: str = "line") -> None:
         self.source = source
+        self.row_word = row_word
         self.items: list[str] = []
 
     def add(self, line: int | None, name: str, text: str) -> None:
         if len(self.items) < MAX_REPORTED_PROBLEMS:
-            where = f"line {line}: " if line is not None else ""
+            where = f"{self.row_word} {line}: " if line is not None else ""
             self.items.append(f"{self.source}: {where}{name}: {text}")
 
     def raise_if_any(self) -> None:
@@ -205,12 +210,42 @@ def _extra_json(raw: RawTable, used: set[str]) -> pa.Array:
     return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
 
+def _select_rows(raw: RawTable, where: dict[str, str]) -> None:
+    """Keep the rows of one object in a multi-object table (``--where star_id=1``)."""
+    names = {name.lower(): name for name in raw.table.column_names}
+    mask = np.ones(raw.table.num_rows, dtype=bool)
+    for column, wanted in where.items():
+        actual = names.get(column.lower())
+        if actual is None:
+            raise ValidationError(
+                f"{raw.source}: --where column {column!r} is not in the file; "
+                f"its columns are: {', '.join(raw.table.column_names)}"
+            )
+        values = raw.table.column(actual)
+        if pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
+            try:
+                target = float(wanted)
+            except ValueError as error:
+                raise ValidationError(f"--where {column}={wanted}: {column} holds numbers") from error
+            selected = pc.equal(values.cast(pa.float64()), target)
+        else:
+            selected = pc.equal(pc.utf8_trim_whitespace(values.cast(pa.string())), wanted.strip())
+        mask &= np.asarray(pc.fill_null(selected, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if not mask.any():
+        shown = ", ".join(f"{k}={v}" for k, v in where.items())
+        raise ValidationError(f"{raw.source}: no row has {shown}")
+    raw.table = raw.table.filter(pa.array(mask))
+    raw.line_numbers = raw.line_numbers[mask]
+
+
 def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
     if raw.format is PhotometryFormat.ATLAS:
         _prepare_atlas(raw, options)
     elif raw.format is PhotometryFormat.ZTF_FPS:
         _prepare_ztf_fps(raw, options)
-    problems = _Problems(raw.source)
+    if options.where:
+        _select_rows(raw, options.where)
+    problems = _Problems(raw.source, raw.row_word)
     columns = {name: _find_column(raw, name, options) for name in MAPPABLE_FIELDS}
     time_column = columns["time"]
     if time_column is None:
@@ -243,7 +278,7 @@ def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
     mag = nan.copy() if mag is None else mag
     magerr = nan.copy() if magerr is None else magerr
     limit = nan.copy() if limit is None else limit
-    magsys = _strings(raw, columns["magsys"], None)
+    magsys = _strings(raw, columns["magsys"], options.magsys.strip().lower() or "ab")
     is_ab = np.asarray(
         pc.fill_null(pc.equal(pc.utf8_lower(magsys), "ab"), True).to_numpy(zero_copy_only=False), dtype=bool
     )
@@ -305,7 +340,12 @@ def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
     kept_lines = raw.line_numbers if everything else raw.line_numbers[keep]
     time_values = kept(raw.table.column(time_column))
     mjd = times_to_mjd(
-        time_values, time_format, source=raw.source, field=time_column, line_numbers=kept_lines
+        time_values,
+        time_format,
+        source=raw.source,
+        field=time_column,
+        line_numbers=kept_lines,
+        row_word=raw.row_word,
     )
 
     used = {name for name in columns.values() if name is not None}
@@ -318,7 +358,7 @@ def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
             "limit": kept_floats(np.where(np.isnan(mag), limit, np.nan)),
             "flux": kept_floats(flux),
             "fluxerr": kept_floats(fluxerr),
-            "magsys": kept(pc.fill_null(magsys, "ab")),
+            "magsys": kept(pc.fill_null(magsys, options.magsys.strip().lower() or "ab")),
             "telescope": kept(_strings(raw, columns["telescope"], options.telescope)),
             "instrument": kept(_strings(raw, columns["instrument"], options.instrument)),
             "source": kept(_strings(raw, columns["source"], options.source)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +31,7 @@ class PhotometryFormat(StrEnum):
     ECSV = "ecsv"
     ATLAS = "atlas"
     ZTF_FPS = "ztf-fps"
+    FITS = "fits"
 
 
 @dataclass
@@ -42,11 +44,15 @@ class RawTable:
     format: PhotometryFormat
     units: dict[str, str] = field(default_factory=dict)  # column -> astropy unit text (ECSV)
     metadata: dict[str, Any] = field(default_factory=dict)
+    row_word: str = "line"  # how errors point at a row: file lines, or rows of a FITS table
 
 
 def detect_format(path: Path) -> PhotometryFormat:
     with open(path, "rb") as handle:
-        head = handle.read(65536).decode("utf-8", errors="replace")
+        raw_head = handle.read(65536)
+    if raw_head.startswith(b"SIMPLE  ="):
+        return PhotometryFormat.FITS
+    head = raw_head.decode("utf-8", errors="replace")
     lines = [line.strip() for line in head.splitlines() if line.strip()]
     if not lines:
         raise ValidationError(f"{path.name}: the file is empty; expected a photometry table")
@@ -68,6 +74,7 @@ def read_raw(path: Path, fmt: PhotometryFormat = PhotometryFormat.AUTO) -> RawTa
         PhotometryFormat.ECSV: read_ecsv,
         PhotometryFormat.ATLAS: read_whitespace_table,
         PhotometryFormat.ZTF_FPS: read_whitespace_table,
+        PhotometryFormat.FITS: read_fits_table,
     }
     raw = readers[fmt](path)
     raw.format = fmt
@@ -111,6 +118,12 @@ def _explain_parse_error(
     path: Path, data: bytes, skip: int, delimiter: str, error: Exception
 ) -> ValidationError:
     """pyarrow does not say which line broke; find it with the csv module."""
+    if "utf8" in str(error).lower().replace("-", ""):
+        for line_number, line in enumerate(data.split(b"\n"), start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return ValidationError(f"{path.name}: line {line_number}: not UTF-8 text")
     reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=delimiter)
     expected: int | None = None
     for line_number, row in enumerate(reader, start=1):
@@ -131,11 +144,19 @@ def read_csv(path: Path) -> RawTable:
     if not data[:65536].strip() and not data.strip():
         raise ValidationError(f"{path.name}: the file is empty; expected a photometry table")
     try:
-        data.decode("utf-8")
+        # The head tells a binary file from a table; pyarrow checks the UTF-8 of the rest.
+        data[:65536].decode("utf-8")
+        if b"\x00" in data[:65536]:
+            raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "NUL byte")
     except UnicodeDecodeError as error:
-        raise ValidationError(f"{path.name}: not a text file (byte {error.start} is not UTF-8)") from error
+        raise ValidationError(
+            f"{path.name}: not a text file (byte {error.start} is not UTF-8); photometry files are CSV, "
+            "ECSV, ATLAS or ZTF forced-photometry text, or FITS tables"
+        ) from error
     skip = _leading_comment_lines(data[:65536].decode("utf-8", errors="replace"))
     header = data.split(b"\n", skip + 1)[skip].decode()
+    if "," not in header and "\t" not in header and len(header.split()) > 1:
+        return read_whitespace_table(path)  # "mjd mag magerr filter" columns separated by spaces
     delimiter = "," if "," in header else ("\t" if "\t" in header else ",")
     try:
         table = pa_csv.read_csv(
@@ -202,14 +223,45 @@ def _typed(values: list[str]) -> pa.Array:
 
 def read_ecsv(path: Path) -> RawTable:
     from astropy.table import Table
-    from astropy.time import Time
 
     try:
         table = Table.read(path, format="ascii.ecsv")
     except Exception as error:  # astropy raises many kinds for a malformed header
         raise ValidationError(f"{path.name}: not a valid ECSV file ({error})") from error
-    text_head = path.read_text(errors="replace")
-    comment_lines = _leading_comment_lines(text_head)
+    header_line = _leading_comment_lines(path.read_text(errors="replace")) + 1
+    line_numbers = _data_line_numbers(path.read_bytes(), header_line, len(table))
+    raw = _from_astropy(table, path.name, line_numbers)
+    raw.format = PhotometryFormat.ECSV
+    return raw
+
+
+def read_fits_table(path: Path) -> RawTable:
+    """The first binary table of a FITS file; errors name its rows (1-based)."""
+    from astropy.io import fits
+    from astropy.table import Table
+
+    try:
+        with fits.open(path, memmap=False) as hdus:
+            index = next((i for i, hdu in enumerate(hdus) if isinstance(hdu, fits.BinTableHDU)), None)
+            if index is None:
+                raise ValidationError(
+                    f"{path.name}: this FITS file has no table; photometry needs a binary table"
+                )
+        # Reading by path (not from the HDU) lets astropy rebuild Time columns from the header.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # units FITS cannot name are kept as text
+            table = Table.read(path, hdu=index, astropy_native=True)
+    except OSError as error:
+        raise ValidationError(f"{path.name}: not a readable FITS file ({error})") from error
+    raw = _from_astropy(table, path.name, np.arange(1, len(table) + 1, dtype=np.int64))
+    raw.format = PhotometryFormat.FITS
+    raw.row_word = "table row"
+    return raw
+
+
+def _from_astropy(table: Any, source: str, line_numbers: np.ndarray) -> RawTable:
+    from astropy.time import Time
+
     arrays: dict[str, pa.Array] = {}
     units: dict[str, str] = {}
     for name in table.colnames:
@@ -218,6 +270,8 @@ def read_ecsv(path: Path) -> RawTable:
             arrays[name] = pa.array(np.asarray(column.utc.mjd, dtype=np.float64))
             units[name] = "mjd"
             continue
+        if getattr(column, "ndim", 1) > 1:
+            continue  # vector cells (e.g. per-aperture values) have no place in a light curve
         unit = getattr(column, "unit", None)
         if unit is not None:
             units[name] = unit.to_string()
@@ -225,12 +279,14 @@ def read_ecsv(path: Path) -> RawTable:
         mask = np.ma.getmaskarray(values)
         raw = np.asarray(values.data if hasattr(values, "data") else values)
         if raw.dtype.kind in "fiu":
-            arrays[name] = pa.array(raw.astype(np.float64), mask=mask | np.isnan(raw.astype(np.float64)))
+            floats = raw.astype(np.float64)
+            arrays[name] = pa.array(floats, mask=mask | np.isnan(floats))
         elif raw.dtype.kind == "b":
             arrays[name] = pa.array(raw, mask=mask)
         else:
-            arrays[name] = pa.array([None if m else str(v) for v, m in zip(raw, mask, strict=True)])
-    header_line = comment_lines + 1
-    data = path.read_bytes()
-    line_numbers = _data_line_numbers(data, header_line, len(table))
-    return RawTable(pa.table(arrays), line_numbers, path.name, PhotometryFormat.ECSV, units=units)
+            texts = [
+                None if m else (v.decode() if isinstance(v, bytes) else str(v)).strip()
+                for v, m in zip(raw, mask, strict=True)
+            ]
+            arrays[name] = pa.array(texts, type=pa.string())
+    return RawTable(pa.table(arrays), line_numbers, source, PhotometryFormat.ECSV, units=units)

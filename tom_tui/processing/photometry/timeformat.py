@@ -80,6 +80,7 @@ def times_to_mjd(
     source: str,
     field: str,
     line_numbers: Sequence[int] | np.ndarray,
+    row_word: str = "line",
 ) -> np.ndarray:
     """MJD values of a time column; raises ValidationError naming every bad line (up to 10)."""
     problems: list[str] = []
@@ -101,6 +102,8 @@ def times_to_mjd(
         if len(bad) > MAX_REPORTED_PROBLEMS:
             problems.append(f"{source}: ... and {len(bad) - MAX_REPORTED_PROBLEMS} more bad times")
     if problems:
+        if row_word != "line":
+            problems = [problem.replace(": line ", f": {row_word} ", 1) for problem in problems]
         raise ValidationError(problems[0], problems=problems)
     return mjd
 

@@ -205,6 +205,7 @@ def read_text_spectrum(path: Path) -> Spectrum:
     line_numbers: list[int] = []
     previous_comment = ""
     previous_was_comment = False
+    explicit_header = False
     with open(path, encoding="utf-8", errors="replace") as handle:
         for number, raw_line in enumerate(handle, start=1):
             line = raw_line.strip()
@@ -225,12 +226,15 @@ def read_text_spectrum(path: Path) -> Spectrum:
                 continue
             if header_names is None and not rows and previous_was_comment:
                 tokens = previous_comment.replace(",", " ").split()
-                if len(tokens) >= 2 and tokens[0].lower() in WAVELENGTH_NAMES:
+                # A commented header counts only if it names both columns (some files carry a
+                # garbled one, e.g. Liverpool's "##  wav   flux4020.00 2.361314").
+                if _pick(tokens, WAVELENGTH_NAMES) is not None and _pick(tokens, FLUX_NAMES) is not None:
                     header_names = tokens
             previous_was_comment = False
             fields = [part for part in re.split(r"[,\s]+", line) if part] if "," in line else line.split()
             if header_names is None and not rows and not _is_number(fields[0]):
                 header_names = fields
+                explicit_header = True
                 continue
             rows.append(fields)
             line_numbers.append(number)
@@ -246,8 +250,13 @@ def read_text_spectrum(path: Path) -> Spectrum:
     flux_index = _pick(names, FLUX_NAMES)
     error_index = _pick(names, ERROR_NAMES)
     if wave_index is None or flux_index is None:
+        if explicit_header and header_names is not None:
+            raise ValidationError(
+                f"{source}: no wavelength and flux columns among {', '.join(header_names)}; "
+                "expected e.g. 'wavelength flux [flux_error]'"
+            )
         wave_index, flux_index = 0, 1
-        error_index = 2 if width >= 3 and header_names is None else error_index
+        error_index = 2 if width >= 3 else None
     values = np.full((len(rows), 3), np.nan)
     problems: list[str] = []
     labels = ("wavelength", "flux", "flux error")

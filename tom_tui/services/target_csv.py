@@ -1,0 +1,253 @@
+"""Reading and writing TOM Toolkit target CSV files.
+
+The format: one column per target field (``name``, ``type``, ``ra``, ``dec``, ``epoch``,
+``scheme``, orbital elements...), ``name2``, ``name3``... for aliases, ``groups`` for a
+comma-separated list of target lists; any other column is an extra. tom-tui adds ``tags``.
+
+Files of 100k+ rows are common (survey exports), so numeric columns are checked a whole column
+at a time; any row the column check cannot vouch for goes through :func:`build_target`, the one
+place that decides validity and words the error messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from dataclasses import fields as dataclass_fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tom_tui.domain.target import (
+    NUMERIC_FIELDS,
+    ORBITAL_FIELDS,
+    SIDEREAL,
+    SIDEREAL_FIELDS,
+    Target,
+    build_target,
+    parse_extra_value,
+)
+from tom_tui.errors import ValidationError
+
+_ALIAS_COLUMN = re.compile(r"^name\d+$")
+_FIELD_COLUMNS = {"name", "type", "scheme", *NUMERIC_FIELDS}
+# Columns TOM Toolkit writes that are derived from others and must not become extras.
+_DERIVED_COLUMNS = {"galactic_lng", "galactic_lat", "id", "created", "modified"}
+_LIST_COLUMNS = {"groups", "tags", "aliases"}
+_BLANK_TARGET = {f.name: None for f in dataclass_fields(Target)}
+
+typed_extra = lru_cache(maxsize=1 << 16)(parse_extra_value)
+
+
+def _split_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _numeric_column(cells: Sequence[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Values of a column and which cells are plain finite numbers or empty (NaN)."""
+    stripped = [cell.strip() for cell in cells]
+    empty = np.array([not cell for cell in stripped], dtype=bool)
+    try:
+        values = np.array([cell or "nan" for cell in stripped], dtype=np.float64)
+        good = np.isfinite(values) | empty
+    except ValueError:
+        values = np.full(len(stripped), np.nan)
+        good = empty.copy()
+        for row, cell in enumerate(stripped):
+            if cell:
+                try:
+                    values[row] = float(cell)
+                    good[row] = bool(np.isfinite(values[row]))
+                except ValueError:
+                    good[row] = False
+    return values, good
+
+
+def read_target_csv(path: Path) -> tuple[list[Target], list[str], list[str]]:
+    """Parse a target CSV into targets, their line labels, and one problem line per bad row."""
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    problems: list[str] = []
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ValidationError(f"{path}: empty file; expected a header line with at least 'name'") from None
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise ValidationError(f"{path}: line 1: not a CSV header ({error})") from None
+        columns = [column.strip().lower() for column in header]
+        if "name" not in columns:
+            raise ValidationError(f"{path}: line 1: no 'name' column; columns are {', '.join(columns)}")
+        duplicated = sorted({c for c in columns if columns.count(c) > 1 and c})
+        if duplicated:
+            raise ValidationError(f"{path}: line 1: column(s) {', '.join(duplicated)} appear more than once")
+        width = len(columns)
+        try:
+            for row in reader:
+                if len(row) != width:
+                    if "".join(row).strip():
+                        problems.append(f"line {reader.line_num}: {len(row)} values for {width} columns")
+                    continue
+                rows.append(row)
+                lines.append(reader.line_num)
+        except (csv.Error, UnicodeDecodeError) as error:
+            problems.append(f"line {reader.line_num}: unreadable ({error})")
+    targets, labels, row_problems = _rows_to_targets(header, columns, rows, lines)
+    return targets, labels, problems + row_problems
+
+
+def _rows_to_targets(
+    header: list[str], columns: list[str], rows: list[list[str]], lines: list[int]
+) -> tuple[list[Target], list[str], list[str]]:
+    alias_columns = sorted((i for i, c in enumerate(columns) if _ALIAS_COLUMN.match(c)), key=lambda i: int(columns[i][4:]))
+    field_columns = [(i, c) for i, c in enumerate(columns) if c in _FIELD_COLUMNS]
+    extra_columns = [
+        (i, header[i].strip())
+        for i, c in enumerate(columns)
+        if c and c not in _FIELD_COLUMNS and c not in _DERIVED_COLUMNS and c not in _LIST_COLUMNS
+        and not _ALIAS_COLUMN.match(c)
+    ]
+    groups_column = columns.index("groups") if "groups" in columns else None
+    tags_column = columns.index("tags") if "tags" in columns else None
+    aliases_column = columns.index("aliases") if "aliases" in columns else None
+
+    # Which rows are plain sidereal targets with plain numbers: those skip build_target.
+    count = len(rows)
+    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    fast = np.ones(count, dtype=bool)
+    numbers: dict[str, npt.NDArray[np.float64]] = {}
+    for index, column in field_columns:
+        cells = by_column[index]
+        if column in NUMERIC_FIELDS:
+            values, good = _numeric_column(cells)
+            numbers[column] = values
+            fast &= good
+        elif column == "type":
+            fast &= np.array([cell.strip().upper() in ("", SIDEREAL) for cell in cells], dtype=bool)
+        elif column == "scheme":
+            fast &= np.array([not cell.strip() for cell in cells], dtype=bool)
+        elif column == "name":
+            fast &= np.array([bool(cell.strip()) for cell in cells], dtype=bool)
+    if "ra" in numbers and "dec" in numbers:
+        ra, dec = numbers["ra"], numbers["dec"]
+        with np.errstate(invalid="ignore"):
+            fast &= (ra >= 0.0) & (ra < 360.0) & (dec >= -90.0) & (dec <= 90.0)
+    else:
+        fast[:] = False
+    numeric_lists = {column: values.tolist() for column, values in numbers.items()}
+
+    targets: list[Target] = []
+    labels: list[str] = []
+    problems: list[str] = []
+    name_column = columns.index("name")
+    for position, row in enumerate(rows):
+        line = lines[position]
+        aliases = [cell for cell in (row[i].strip() for i in alias_columns) if cell]
+        if aliases_column is not None:
+            aliases.extend(_split_list(row[aliases_column].replace(";", ",")))
+        lists = _split_list(row[groups_column]) if groups_column is not None else []
+        tags = _split_list(row[tags_column]) if tags_column is not None else []
+        if not fast[position]:
+            if not "".join(row).strip():
+                continue
+            fields: dict[str, Any] = {c: row[i] for i, c in field_columns}
+            fields.update(aliases=aliases, lists=lists, tags=tags,
+                          extra={name: row[i] for i, name in extra_columns if row[i].strip()})
+            try:
+                targets.append(build_target(fields))
+                labels.append(f"line {line}")
+            except ValidationError as error:
+                problems.extend(f"line {line}: {problem}" for problem in error.problems)
+            continue
+        target = Target.__new__(Target)
+        state = dict(_BLANK_TARGET)
+        for column, values in numeric_lists.items():
+            value = values[position]
+            if value == value:  # not NaN: NaN marks an empty cell here
+                state[column] = value
+        name = row[name_column].strip()
+        state.update(
+            name=name,
+            type=SIDEREAL,
+            aliases=_unique_aliases(name, aliases),
+            tags=tags if len(tags) < 2 else list(dict.fromkeys(tags)),
+            lists=lists if len(lists) < 2 else list(dict.fromkeys(lists)),
+            extra={key: typed_extra(row[i]) for i, key in extra_columns if row[i].strip()},
+        )
+        target.__dict__.update(state)
+        targets.append(target)
+        labels.append(f"line {line}")
+    return targets, labels, problems
+
+
+def _unique_aliases(name: str, aliases: list[str]) -> list[str]:
+    if not aliases:
+        return []
+    from tom_tui.domain.target import simplify_name
+
+    own = simplify_name(name)
+    unique = aliases if len(aliases) < 2 else list(dict.fromkeys(aliases))
+    return [alias for alias in unique if simplify_name(alias) != own]
+
+
+def export_columns(targets: Sequence[Target]) -> list[str]:
+    """Only columns some exported target has a value for (no empty junk columns)."""
+    max_aliases = max((len(t.aliases) for t in targets), default=0)
+    columns = ["name", "type"]
+    for key in ("scheme", *SIDEREAL_FIELDS, *ORBITAL_FIELDS):
+        if any(getattr(t, key) is not None for t in targets):
+            columns.append(key)
+    columns.extend(f"name{n}" for n in range(2, max_aliases + 2))
+    if any(t.lists for t in targets):
+        columns.append("groups")
+    if any(t.tags for t in targets):
+        columns.append("tags")
+    extras: dict[str, None] = {}
+    for target in targets:
+        for key in target.extra:
+            extras.setdefault(key, None)
+    taken = {c.lower() for c in columns}
+    columns.extend(key for key in extras if key.lower() not in taken)
+    return columns
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def write_target_csv(path: Path, targets: Sequence[Target]) -> int:
+    columns = export_columns(targets)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for target in targets:
+            row: list[str] = []
+            for column in columns:
+                if column.startswith("name") and column[4:].isdigit():
+                    position = int(column[4:]) - 2
+                    row.append(target.aliases[position] if position < len(target.aliases) else "")
+                elif column == "groups":
+                    row.append(", ".join(target.lists))
+                elif column == "tags":
+                    row.append(", ".join(target.tags))
+                elif column in Target.__dataclass_fields__:
+                    row.append(_format(getattr(target, column)))
+                else:
+                    row.append(_format(target.extra.get(column)))
+            writer.writerow(row)
+    return len(targets)
