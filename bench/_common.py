@@ -31,11 +31,18 @@ def write_target_csv(path: Path, count: int, seed: int = 2026) -> None:
         writer = csv.writer(handle)
         writer.writerow(["name", "name2", "type", "ra", "dec", "groups", "redshift", "classification"])
         for number in range(count):
-            writer.writerow([
-                f"AT2026{number:07d}", f"ZTF26{number:07d}", "SIDEREAL", f"{rng.uniform(0, 360):.6f}",
-                f"{rng.uniform(-90, 90):.6f}", "Survey, Bright" if number % 10 == 0 else "Survey",
-                f"{rng.uniform(0.001, 0.2):.4f}", rng.choice(["SN Ia", "SN II", "TDE", "AGN"]),
-            ])
+            writer.writerow(
+                [
+                    f"AT2026{number:07d}",
+                    f"ZTF26{number:07d}",
+                    "SIDEREAL",
+                    f"{rng.uniform(0, 360):.6f}",
+                    f"{rng.uniform(-90, 90):.6f}",
+                    "Survey, Bright" if number % 10 == 0 else "Survey",
+                    f"{rng.uniform(0.001, 0.2):.4f}",
+                    rng.choice(["SN Ia", "SN II", "TDE", "AGN"]),
+                ]
+            )
 
 
 def machine_note() -> str:

@@ -51,17 +51,24 @@ def main() -> None:
             store = workdir / f"store{run}"
             subprocess.run([*TOM_TUI, "init", str(store)], check=True, capture_output=True)
             started = time.perf_counter()
-            subprocess.run([*TOM_TUI, "--store", str(store), "target", "import", str(csv_path)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [*TOM_TUI, "--store", str(store), "target", "import", str(csv_path)],
+                check=True,
+                capture_output=True,
+            )
             times.append(time.perf_counter() - started)
             shutil.rmtree(store)
         median = statistics.median(times)
-        print(f"tom-tui target import, {arguments.targets:,} targets: median {median:.2f} s "
-              f"({arguments.targets / median:,.0f} targets/s; runs {', '.join(f'{t:.2f}' for t in times)}) "
-              f"target <= {TARGET_S} s: {'PASS' if median <= TARGET_S else 'FAIL'}")
+        print(
+            f"tom-tui target import, {arguments.targets:,} targets: median {median:.2f} s "
+            f"({arguments.targets / median:,.0f} targets/s; runs {', '.join(f'{t:.2f}' for t in times)}) "
+            f"target <= {TARGET_S} s: {'PASS' if median <= TARGET_S else 'FAIL'}"
+        )
         rate = naive_tinydb_rate(csv_path, workdir)
-        print(f"peer: naive TinyDB insert per row, first 5,000 rows: {rate:,.0f} rows/s "
-              f"(slows as the file grows; 100k rows would take minutes)")
+        print(
+            f"peer: naive TinyDB insert per row, first 5,000 rows: {rate:,.0f} rows/s "
+            f"(slows as the file grows; 100k rows would take minutes)"
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ CHECK = textwrap.dedent(
         package = importlib.import_module(package_name)
         for module in pkgutil.walk_packages(package.__path__, package_name + "."):
             importlib.import_module(module.name)
-    leaked = sorted(name for name in sys.modules if name.split(".")[0] in {"textual", "click", "textual_plotext"})
+    ui = {"textual", "click", "textual_plotext"}
+    leaked = sorted(name for name in sys.modules if name.split(".")[0] in ui)
     print(",".join(leaked))
     """
 )

@@ -15,7 +15,7 @@ DATA = Path(__file__).parent.parent / "data"
 
 
 @pytest.fixture
-def run(store_path: Path) -> "RunCommand":
+def run(store_path: Path) -> RunCommand:
     return RunCommand(store_path)
 
 
@@ -55,15 +55,39 @@ def test_commands_without_a_store_explain_how_to_make_one(tmp_path: Path) -> Non
 
 
 def test_add_show_and_json_shape(run: RunCommand) -> None:
-    result = run("target", "add", "SN 2026abc", "--ra", "10:00:00", "--dec", "+20:00:00", "--alias", "ZTF26aaa",
-                 "--tag", "sn", "--list", "Tonight", "--extra", "redshift=0.04", "--extra", "spectrum=true",
-                 "--extra", "discovered=2026-11-20")
+    result = run(
+        "target",
+        "add",
+        "SN 2026abc",
+        "--ra",
+        "10:00:00",
+        "--dec",
+        "+20:00:00",
+        "--alias",
+        "ZTF26aaa",
+        "--tag",
+        "sn",
+        "--list",
+        "Tonight",
+        "--extra",
+        "redshift=0.04",
+        "--extra",
+        "spectrum=true",
+        "--extra",
+        "discovered=2026-11-20",
+    )
     assert result.exit_code == 0, result.output
     shown = run.json("target", "show", "ztf26aaa")
     assert isinstance(shown, dict)
     assert {k: shown[k] for k in ("name", "type", "ra", "dec", "aliases", "tags", "lists", "extra")} == {
-        "name": "SN 2026abc", "type": "SIDEREAL", "ra": 150.0, "dec": 20.0, "aliases": ["ZTF26aaa"],
-        "tags": ["sn"], "lists": ["Tonight"], "extra": {"redshift": 0.04, "spectrum": True, "discovered": "2026-11-20"},
+        "name": "SN 2026abc",
+        "type": "SIDEREAL",
+        "ra": 150.0,
+        "dec": 20.0,
+        "aliases": ["ZTF26aaa"],
+        "tags": ["sn"],
+        "lists": ["Tonight"],
+        "extra": {"redshift": 0.04, "spectrum": True, "discovered": "2026-11-20"},
     }
     text = run("target", "show", "SN 2026abc")
     assert "10:00:00.00" in text.stdout and "+20:00:00.0" in text.stdout
@@ -100,7 +124,10 @@ def test_list_filters_and_cone(run: RunCommand) -> None:
 def test_edit_delete_merge(run: RunCommand) -> None:
     run("target", "add", "one", "--ra", "1", "--dec", "1", "--tag", "a")
     run("target", "add", "two", "--ra", "2", "--dec", "2")
-    assert run("target", "edit", "one", "--add-tag", "b", "--remove-tag", "a", "--extra", "mag=17.5").exit_code == 0
+    assert (
+        run("target", "edit", "one", "--add-tag", "b", "--remove-tag", "a", "--extra", "mag=17.5").exit_code
+        == 0
+    )
     shown = run.json("target", "show", "one")
     assert shown["tags"] == ["b"] and shown["extra"] == {"mag": 17.5}  # type: ignore[index]
     merged = run.json("target", "merge", "one", "two")
@@ -124,7 +151,9 @@ def test_import_the_tom_toolkit_sample_and_undo_it(run: RunCommand) -> None:
     assert run("target", "import", "--undo", import_id).exit_code == 1
 
 
-def test_import_is_all_or_nothing_and_names_every_bad_line(run: RunCommand, store_path: Path, tmp_path: Path) -> None:
+def test_import_is_all_or_nothing_and_names_every_bad_line(
+    run: RunCommand, store_path: Path, tmp_path: Path
+) -> None:
     run("target", "add", "existing", "--ra", "100", "--dec", "10")
     before = snapshot(store_path)
     bad = tmp_path / "bad.csv"
@@ -133,11 +162,17 @@ def test_import_is_all_or_nothing_and_names_every_bad_line(run: RunCommand, stor
     assert result.exit_code == 1
     assert f"{bad}: line 3: ra: '400' is outside [0, 360) degrees" in result.stderr
     assert f"{bad}: line 4: name: missing" in result.stderr
-    assert f"{bad}: line 6: dec" not in result.stderr and f"{bad}: line 6: ra: 'oops' is not an angle" in result.stderr
+    assert (
+        f"{bad}: line 6: dec" not in result.stderr
+        and f"{bad}: line 6: ra: 'oops' is not an angle" in result.stderr
+    )
     assert snapshot(store_path) == before
     # Bad lines skipped on request; duplicates are then reported with their line.
     result = run("target", "import", str(bad), "--skip-invalid")
-    assert result.exit_code == 1 and f"{bad}: line 5: 'EXISTING' matches the name of existing target 'existing'" in result.stderr
+    assert (
+        result.exit_code == 1
+        and f"{bad}: line 5: 'EXISTING' matches the name of existing target 'existing'" in result.stderr
+    )
     result = run("target", "import", str(bad), "--skip-invalid", "--on-duplicate", "skip")
     assert result.exit_code == 0 and "1 created, 0 merged, 1 skipped, 3 invalid lines" in result.stdout
 
@@ -156,11 +191,52 @@ def test_import_duplicates_inside_one_file(run: RunCommand, tmp_path: Path) -> N
 
 
 def test_export_then_import_into_an_empty_store_round_trips(run: RunCommand, tmp_path: Path) -> None:
-    run("target", "add", "SN 1", "--ra", "10.123456789", "--dec", "-5.5", "--alias", "a1", "--alias", "a2",
-        "--tag", "sn", "--list", "L1", "--extra", "z=0.05", "--extra", "note=hello, world", "--extra", "ok=false")
-    run("target", "add", "Ceres", "--scheme", "MPC_MINOR_PLANET", "--epoch-of-elements", "61000",
-        "--inclination", "10.59", "--lng-asc-node", "80.25", "--arg-of-perihelion", "73.3",
-        "--eccentricity", "0.0796", "--mean-anomaly", "231.5", "--semimajor-axis", "2.7665", "--list", "L1")
+    run(
+        "target",
+        "add",
+        "SN 1",
+        "--ra",
+        "10.123456789",
+        "--dec",
+        "-5.5",
+        "--alias",
+        "a1",
+        "--alias",
+        "a2",
+        "--tag",
+        "sn",
+        "--list",
+        "L1",
+        "--extra",
+        "z=0.05",
+        "--extra",
+        "note=hello, world",
+        "--extra",
+        "ok=false",
+    )
+    run(
+        "target",
+        "add",
+        "Ceres",
+        "--scheme",
+        "MPC_MINOR_PLANET",
+        "--epoch-of-elements",
+        "61000",
+        "--inclination",
+        "10.59",
+        "--lng-asc-node",
+        "80.25",
+        "--arg-of-perihelion",
+        "73.3",
+        "--eccentricity",
+        "0.0796",
+        "--mean-anomaly",
+        "231.5",
+        "--semimajor-axis",
+        "2.7665",
+        "--list",
+        "L1",
+    )
     exported = tmp_path / "out.csv"
     assert run("target", "export", str(exported)).exit_code == 0
     header = exported.read_text().splitlines()[0].split(",")
@@ -171,9 +247,13 @@ def test_export_then_import_into_an_empty_store_round_trips(run: RunCommand, tmp
     result = runner.invoke(cli, ["--store", str(other), "target", "import", str(exported)])
     assert result.exit_code == 0, result.output
     original = sorted(run.json("target", "list"), key=lambda t: t["name"])  # type: ignore[arg-type, index]
-    copied = sorted(json.loads(runner.invoke(cli, ["--store", str(other), "target", "list", "--json"]).stdout),
-                    key=lambda t: t["name"])
-    strip = lambda targets: [{k: v for k, v in t.items() if k not in {"id", "created", "modified"}} for t in targets]  # noqa: E731
+    copied = sorted(
+        json.loads(runner.invoke(cli, ["--store", str(other), "target", "list", "--json"]).stdout),
+        key=lambda t: t["name"],
+    )
+    def strip(targets: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [{k: v for k, v in t.items() if k not in {"id", "created", "modified"}} for t in targets]
+
     assert strip(copied) == strip(original)
 
 
@@ -182,8 +262,13 @@ def test_list_commands(run: RunCommand) -> None:
     assert run("list", "create", "Tonight", "--description", "observe first").exit_code == 0
     assert run("list", "add", "Tonight", "x").exit_code == 0
     shown = run.json("list", "show", "Tonight")
-    assert shown == {"name": "Tonight", "description": "observe first", "created": shown["created"],  # type: ignore[index]
-                     "count": 1, "targets": ["x"]}
+    assert shown == {
+        "name": "Tonight",
+        "description": "observe first",
+        "created": shown["created"],  # type: ignore[index]
+        "count": 1,
+        "targets": ["x"],
+    }
     assert run("list", "add", "Tonight", "nobody").exit_code == 1
     assert run("list", "remove", "Tonight", "x").exit_code == 0
     assert run("list", "delete", "Tonight").exit_code == 0

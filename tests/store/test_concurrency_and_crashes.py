@@ -44,7 +44,7 @@ def assert_store_consistent(store: Store) -> set[int]:
         index_ids = set(TargetRepository(view).index.ids.tolist())
         document_ids: set[int] = set()
         for shard in range(SHARD_COUNT):
-            raw = (store.root / "db" / "targets" / f"{shard:02x}.json")
+            raw = store.root / "db" / "targets" / f"{shard:02x}.json"
             if raw.exists():
                 document_ids.update(int(key) for key in orjson.loads(raw.read_bytes())["targets"])
     assert index_ids == document_ids
@@ -68,14 +68,23 @@ def _write_csv(path: Path, count: int) -> None:
         writer = csv.writer(handle)
         writer.writerow(["name", "name2", "ra", "dec", "groups", "redshift"])
         for i in range(count):
-            writer.writerow([f"CRASH{i:05d}", f"ALT{i:05d}", f"{(i * 0.011) % 360:.6f}", f"{-80 + (i * 0.0053) % 160:.6f}",
-                             "Bulk", "0.05"])
+            writer.writerow(
+                [
+                    f"CRASH{i:05d}",
+                    f"ALT{i:05d}",
+                    f"{(i * 0.011) % 360:.6f}",
+                    f"{-80 + (i * 0.0053) % 160:.6f}",
+                    "Bulk",
+                    "0.05",
+                ]
+            )
 
 
 def _import(store: Store, csv_path: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "tom_tui", "--store", str(store.root), "target", "import", str(csv_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -100,8 +109,20 @@ def test_a_bulk_import_killed_at_random_moments_is_all_or_nothing(store: Store, 
         assert len(ids) in (0, count), f"attempt {attempt}: {len(ids)} targets after a kill"
         outcomes.append(len(ids))
         if ids:  # start again from an empty store so that later kills can also land mid-import
-            undo = subprocess.run([sys.executable, "-m", "tom_tui", "--store", str(store.root), "target", "import",
-                                   "--undo", f"imp-{_last_import_number(store)}"], capture_output=True)
+            undo = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tom_tui",
+                    "--store",
+                    str(store.root),
+                    "target",
+                    "import",
+                    "--undo",
+                    f"imp-{_last_import_number(store)}",
+                ],
+                capture_output=True,
+            )
             assert undo.returncode == 0, undo.stderr
             assert assert_store_consistent(store) == set()
     # The store still works after all that.

@@ -24,19 +24,39 @@ def test_add_accepts_sexagesimal_and_reports_bad_fields(targets: TargetService) 
         targets.add({"name": "bad", "ra": "400", "dec": "abc"})
     assert error.value.problems == [
         "ra: '400' is outside [0, 360) degrees",
-        "dec: 'abc' is not an angle; expected declination in degrees [-90, 90] or sexagesimal degrees (-12:34:56)",
+        "dec: 'abc' is not an angle; expected declination in degrees [-90, 90] "
+        "or sexagesimal degrees (-12:34:56)",
     ]
     assert len(targets.index()) == 1
 
 
 def test_non_sidereal_targets_need_their_scheme_fields(targets: TargetService) -> None:
     with pytest.raises(ValidationError) as error:
-        targets.add({"name": "Encke", "scheme": "MPC_COMET", "epoch_of_elements": "61000", "inclination": "11.3",
-                     "lng_asc_node": "334.2", "arg_of_perihelion": "187.3", "eccentricity": "0.85"})
+        targets.add(
+            {
+                "name": "Encke",
+                "scheme": "MPC_COMET",
+                "epoch_of_elements": "61000",
+                "inclination": "11.3",
+                "lng_asc_node": "334.2",
+                "arg_of_perihelion": "187.3",
+                "eccentricity": "0.85",
+            }
+        )
     assert [p.split(":")[0] for p in error.value.problems] == ["perihdist", "epoch_of_perihelion"]
-    added = targets.add({"name": "Encke", "scheme": "MPC_COMET", "epoch_of_elements": "61000", "inclination": "11.3",
-                         "lng_asc_node": "334.2", "arg_of_perihelion": "187.3", "eccentricity": "0.85",
-                         "perihdist": "0.339", "epoch_of_perihelion": "60970.4"})
+    added = targets.add(
+        {
+            "name": "Encke",
+            "scheme": "MPC_COMET",
+            "epoch_of_elements": "61000",
+            "inclination": "11.3",
+            "lng_asc_node": "334.2",
+            "arg_of_perihelion": "187.3",
+            "eccentricity": "0.85",
+            "perihdist": "0.339",
+            "epoch_of_perihelion": "60970.4",
+        }
+    )
     assert added.target.type == "NON_SIDEREAL"
     shown = targets.get("encke").to_json()
     assert shown["scheme"] == "MPC_COMET" and shown["perihdist"] == 0.339
@@ -58,14 +78,22 @@ def test_duplicate_positions_follow_the_configured_radius(store: Store, targets:
     assert skipped.match.separation_arcsec == pytest.approx(1.5 * 0.99939, rel=1e-3)
     assert targets.add({"name": "C", "ra": str(150.0 + 3.0 / 3600), "dec": "2.0"}).action == "created"
     store.config_path.write_text("[targets]\nduplicate_radius_arcsec = 5.0\n")
-    with pytest.raises(DuplicateError, match="lies 4.00″ from existing target .A."):
+    with pytest.raises(DuplicateError, match=r"lies 4\.00″ from existing target 'A'"):
         targets.add({"name": "D", "ra": str(150.0 - 4.0 / 3600), "dec": "2.0"})
 
 
 def test_merge_policy_keeps_names_as_aliases(targets: TargetService) -> None:
     targets.add({"name": "AT 2026xyz", "ra": "20.0", "dec": "-30.0", "tags": ["sn"]})
-    merged = targets.add({"name": "ZTF26abcdefg", "ra": str(20.0 + 0.5 / 3600), "dec": "-30.0", "tags": ["hot"],
-                          "extra": {"redshift": "0.03"}}, OnDuplicate.MERGE)
+    merged = targets.add(
+        {
+            "name": "ZTF26abcdefg",
+            "ra": str(20.0 + 0.5 / 3600),
+            "dec": "-30.0",
+            "tags": ["hot"],
+            "extra": {"redshift": "0.03"},
+        },
+        OnDuplicate.MERGE,
+    )
     assert merged.action == "merged"
     stored = targets.get("ZTF26abcdefg")
     assert stored.name == "AT 2026xyz"

@@ -77,7 +77,7 @@ def test_recovery_finishes_a_commit_whose_journal_was_written(store: Store) -> N
     tx.write_bytes("db/two.json", b'{"n": 2}')
     operations = [
         {"path": rel, "action": "replace", "staged": path.relative_to(store.root).as_posix()}
-        for rel, path in tx._staged_files.items()  # noqa: SLF001 - reproducing a crash mid-commit
+        for rel, path in tx._staged_files.items()
         if isinstance(path, Path)
     ]
     (store.root / JOURNAL_NAME).write_bytes(orjson.dumps({"txid": tx.txid, "operations": operations}))

@@ -335,7 +335,9 @@ def test_saving_an_untouched_edit_form_changes_nothing(make_app: Callable[..., T
         app = make_app()
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot, loaded(app))
-            before = {t.name: t for t in (TargetService(store).get(n) for n in ("RR Lyr", "Precise"))}
+            before = {
+                t.name: t for t in (TargetService(store).get(n) for n in ("RR Lyr", "Precise", "C/2025 K1"))
+            }
             for name in before:
                 screen = app.screen
                 assert isinstance(screen, TargetsScreen)

@@ -59,7 +59,10 @@ def show_command(app: AppContext, name: str | None, as_json: bool) -> None:
         if as_json:
             emit_json(target_list.to_json())
             return
-        click.echo(f"{target_list.name} ({len(target_list.members)} targets){': ' + target_list.description if target_list.description else ''}")
+        click.echo(
+            f"{target_list.name} ({len(target_list.members)} targets)"
+            + (f": {target_list.description}" if target_list.description else "")
+        )
         for member in target_list.members:
             click.echo(f"  {member}")
         return

@@ -10,7 +10,6 @@ import click
 from tom_tui import __version__
 from tom_tui.cli.common import AppContext
 
-
 # Subcommands are imported only when used, so `tom-tui target show` does not pay for the
 # imports of alerts, plots or observations (click's documented lazy-group pattern). A command
 # may need more than one module: `plot visibility` lives with the observation commands.
@@ -67,7 +66,9 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.option(
     "--store",
     "store_path",
@@ -75,7 +76,9 @@ class LazyGroup(click.Group):
     envvar="TOM_TUI_STORE",
     help="Store directory (default: $TOM_TUI_STORE, else the user data directory).",
 )
-@click.option("--low-bandwidth", is_flag=True, help="TUI without animations or smooth scrolling (slow SSH links).")
+@click.option(
+    "--low-bandwidth", is_flag=True, help="TUI without animations or smooth scrolling (slow SSH links)."
+)
 @click.version_option(__version__, prog_name="tom-tui")
 @click.pass_context
 def cli(ctx: click.Context, store_path: str | None, low_bandwidth: bool) -> None:

@@ -19,11 +19,20 @@ ON_DUPLICATE = click.Choice([policy.value for policy in OnDuplicate])
 def field_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """One option per target field, derived from the field list and its help text."""
     for key in reversed(NUMERIC_FIELDS):
-        function = click.option(f"--{key.replace('_', '-')}", key, metavar="VALUE", help=FIELD_HELP[key])(function)
-    function = click.option("--scheme", type=click.Choice(SCHEMES, case_sensitive=False),
-                            help="Orbital element scheme (non-sidereal targets).")(function)
-    function = click.option("--type", "target_type", type=click.Choice(TARGET_TYPES, case_sensitive=False),
-                            help="SIDEREAL (default) or NON_SIDEREAL (implied by --scheme).")(function)
+        function = click.option(f"--{key.replace('_', '-')}", key, metavar="VALUE", help=FIELD_HELP[key])(
+            function
+        )
+    function = click.option(
+        "--scheme",
+        type=click.Choice(SCHEMES, case_sensitive=False),
+        help="Orbital element scheme (non-sidereal targets).",
+    )(function)
+    function = click.option(
+        "--type",
+        "target_type",
+        type=click.Choice(TARGET_TYPES, case_sensitive=False),
+        help="SIDEREAL (default) or NON_SIDEREAL (implied by --scheme).",
+    )(function)
     return function
 
 
@@ -38,22 +47,38 @@ def parse_extras(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    for decorator in reversed([
-        click.option("--cone", nargs=3, metavar="RA DEC RADIUS_ARCSEC", help="Only targets within a cone."),
-        click.option("--tag", "tags", multiple=True, help="Only targets with this tag (repeatable)."),
-        click.option("--list", "lists", multiple=True, help="Only targets in this list (repeatable)."),
-        click.option("--name", help="Only targets whose name or an alias contains this text."),
-        click.option("--type", "target_type", type=click.Choice(TARGET_TYPES, case_sensitive=False)),
-    ]):
+    for decorator in reversed(
+        [
+            click.option(
+                "--cone", nargs=3, metavar="RA DEC RADIUS_ARCSEC", help="Only targets within a cone."
+            ),
+            click.option("--tag", "tags", multiple=True, help="Only targets with this tag (repeatable)."),
+            click.option("--list", "lists", multiple=True, help="Only targets in this list (repeatable)."),
+            click.option("--name", help="Only targets whose name or an alias contains this text."),
+            click.option("--type", "target_type", type=click.Choice(TARGET_TYPES, case_sensitive=False)),
+        ]
+    ):
         function = decorator(function)
     return function
 
 
-def build_filter(cone: tuple[str, ...] | None, tags: tuple[str, ...], lists: tuple[str, ...],
-                 name: str | None, target_type: str | None, sort: str = "name", descending: bool = False) -> TargetFilter:
+def build_filter(
+    cone: tuple[str, ...] | None,
+    tags: tuple[str, ...],
+    lists: tuple[str, ...],
+    name: str | None,
+    target_type: str | None,
+    sort: str = "name",
+    descending: bool = False,
+) -> TargetFilter:
     return TargetFilter(
-        name=name, tags=list(tags), lists=list(lists), type=target_type,
-        cone=parse_cone(*cone) if cone else None, sort=sort, descending=descending,
+        name=name,
+        tags=list(tags),
+        lists=list(lists),
+        type=target_type,
+        cone=parse_cone(*cone) if cone else None,
+        sort=sort,
+        descending=descending,
     )
 
 
@@ -86,46 +111,92 @@ def target_group() -> None:
 @target_group.command("add")
 @click.argument("name")
 @field_options
-@click.option("--alias", "aliases", multiple=True, help="Another name (repeatable; unique across all targets).")
+@click.option(
+    "--alias", "aliases", multiple=True, help="Another name (repeatable; unique across all targets)."
+)
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--list", "lists", multiple=True, help="Put the target in this list (created if needed).")
-@click.option("--extra", "extras", multiple=True, metavar="KEY=VALUE", help="A typed extra field (repeatable).")
-@click.option("--on-duplicate", type=ON_DUPLICATE, default="error", show_default=True,
-              help="When the name or position matches an existing target.")
+@click.option(
+    "--extra", "extras", multiple=True, metavar="KEY=VALUE", help="A typed extra field (repeatable)."
+)
+@click.option(
+    "--on-duplicate",
+    type=ON_DUPLICATE,
+    default="error",
+    show_default=True,
+    help="When the name or position matches an existing target.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the stored target as JSON.")
 @pass_app
 @handle_errors
-def add_command(app: AppContext, name: str, target_type: str | None, scheme: str | None, aliases: tuple[str, ...],
-                tags: tuple[str, ...], lists: tuple[str, ...], extras: tuple[str, ...], on_duplicate: str,
-                as_json: bool, **numbers: str | None) -> None:
+def add_command(
+    app: AppContext,
+    /,
+    name: str,
+    target_type: str | None,
+    scheme: str | None,
+    aliases: tuple[str, ...],
+    tags: tuple[str, ...],
+    lists: tuple[str, ...],
+    extras: tuple[str, ...],
+    on_duplicate: str,
+    as_json: bool,
+    **numbers: str | None,
+) -> None:
     """Add a target. Sidereal: --ra and --dec. Non-sidereal: --scheme and its orbital elements."""
-    fields: dict[str, Any] = {"name": name, "type": target_type, "scheme": scheme, "aliases": list(aliases),
-                              "tags": list(tags), "lists": list(lists), "extra": parse_extras(extras), **numbers}
+    fields: dict[str, Any] = {
+        "name": name,
+        "type": target_type,
+        "scheme": scheme,
+        "aliases": list(aliases),
+        "tags": list(tags),
+        "lists": list(lists),
+        "extra": parse_extras(extras),
+        **numbers,
+    }
     outcome = TargetService(app.store).add(fields, OnDuplicate(on_duplicate))
     if as_json:
-        emit_json({"action": outcome.action, "target": outcome.target.to_json(),
-                   "match": outcome.match.describe() if outcome.match else None})
+        emit_json(
+            {
+                "action": outcome.action,
+                "target": outcome.target.to_json(),
+                "match": outcome.match.describe() if outcome.match else None,
+            }
+        )
         return
     target = outcome.target
     if outcome.action == "created":
         click.echo(f"Added {target.name} (#{target.id})")
     elif outcome.action == "merged":
-        click.echo(f"Merged into {target.name} (#{target.id}): {outcome.match.describe() if outcome.match else ''}")
+        click.echo(
+            f"Merged into {target.name} (#{target.id}): {outcome.match.describe() if outcome.match else ''}"
+        )
     else:
         click.echo(f"Skipped {name}: {outcome.match.describe() if outcome.match else 'duplicate'}")
 
 
 @target_group.command("list")
 @filter_options
-@click.option("--sort", type=click.Choice(["name", "ra", "dec", "type", "created", "modified", "id"]), default="name")
+@click.option(
+    "--sort", type=click.Choice(["name", "ra", "dec", "type", "created", "modified", "id"]), default="name"
+)
 @click.option("--desc", "descending", is_flag=True, help="Sort descending.")
 @click.option("--limit", type=int, default=None, help="Show at most this many targets.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (full targets) instead of a table.")
 @pass_app
 @handle_errors
-def list_command(app: AppContext, cone: tuple[str, ...] | None, tags: tuple[str, ...], lists: tuple[str, ...],
-                 name: str | None, target_type: str | None, sort: str, descending: bool, limit: int | None,
-                 as_json: bool) -> None:
+def list_command(
+    app: AppContext,
+    cone: tuple[str, ...] | None,
+    tags: tuple[str, ...],
+    lists: tuple[str, ...],
+    name: str | None,
+    target_type: str | None,
+    sort: str,
+    descending: bool,
+    limit: int | None,
+    as_json: bool,
+) -> None:
     """List targets, filtered and sorted (a cone search sorts nearest first)."""
     service = TargetService(app.store)
     rows = service.query(build_filter(cone, tags, lists, name, target_type, sort, descending))
@@ -133,7 +204,9 @@ def list_command(app: AppContext, cone: tuple[str, ...] | None, tags: tuple[str,
         rows = rows.slice(0, limit)
     if as_json:
         targets = service.full_targets(rows)
-        separations = rows.column("separation_arcsec").to_pylist() if "separation_arcsec" in rows.column_names else None
+        separations = (
+            rows.column("separation_arcsec").to_pylist() if "separation_arcsec" in rows.column_names else None
+        )
         payload = [t.to_json() for t in targets]
         if separations is not None:
             for item, separation in zip(payload, separations, strict=True):
@@ -150,7 +223,8 @@ def list_command(app: AppContext, cone: tuple[str, ...] | None, tags: tuple[str,
     for record in records:
         separation = f"  {record['separation_arcsec']:.2f}″" if "separation_arcsec" in record else ""
         click.echo(
-            f"{record['name'][:width]:<{width}}  {format_ra(record['ra']):>11}  {format_dec(record['dec']):>11}  "
+            f"{record['name'][:width]:<{width}}  {format_ra(record['ra']):>11}  "
+            f"{format_dec(record['dec']):>11}  "
             f"{record['type']:<12}  {', '.join(record['tags'] or [])}{separation}"
         )
 
@@ -200,11 +274,23 @@ def show_command(app: AppContext, reference: str, as_json: bool) -> None:
 @click.option("--remove-extra", multiple=True, metavar="KEY")
 @pass_app
 @handle_errors
-def edit_command(app: AppContext, reference: str, new_name: str | None, target_type: str | None,
-                 scheme: str | None, add_alias: tuple[str, ...], remove_alias: tuple[str, ...],
-                 add_tag: tuple[str, ...], remove_tag: tuple[str, ...], add_list: tuple[str, ...],
-                 remove_list: tuple[str, ...], extras: tuple[str, ...], remove_extra: tuple[str, ...],
-                 **numbers: str | None) -> None:
+def edit_command(
+    app: AppContext,
+    /,
+    reference: str,
+    new_name: str | None,
+    target_type: str | None,
+    scheme: str | None,
+    add_alias: tuple[str, ...],
+    remove_alias: tuple[str, ...],
+    add_tag: tuple[str, ...],
+    remove_tag: tuple[str, ...],
+    add_list: tuple[str, ...],
+    remove_list: tuple[str, ...],
+    extras: tuple[str, ...],
+    remove_extra: tuple[str, ...],
+    **numbers: str | None,
+) -> None:
     """Change fields, names, tags, lists or extras of a target."""
     service = TargetService(app.store)
     current = service.get(reference)
@@ -271,8 +357,16 @@ def merge_command(app: AppContext, keep: str, other: str, as_json: bool) -> None
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @handle_errors
-def import_command(app: AppContext, path: Path | None, on_duplicate: str, skip_invalid: bool, dry_run: bool,
-                   undo_id: str | None, force: bool, as_json: bool) -> None:
+def import_command(
+    app: AppContext,
+    path: Path | None,
+    on_duplicate: str,
+    skip_invalid: bool,
+    dry_run: bool,
+    undo_id: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Import targets from a TOM Toolkit target CSV (all or nothing), or undo an import."""
     from tom_tui.services.target_io import TargetImporter, dry_run_import
 
@@ -282,23 +376,32 @@ def import_command(app: AppContext, path: Path | None, on_duplicate: str, skip_i
         if as_json:
             emit_json(result)
         else:
-            click.echo(f"Undid {undo_id}: removed {result['removed']} target(s), restored {result['restored']}")
+            click.echo(
+                f"Undid {undo_id}: removed {result['removed']} target(s), restored {result['restored']}"
+            )
         return
     if path is None:
         raise click.UsageError("give a CSV file to import, or --undo IMPORT_ID")
     policy = OnDuplicate(on_duplicate)
-    report = dry_run_import(importer, path, policy, skip_invalid) if dry_run else importer.import_csv(
-        path, policy, skip_invalid)
+    report = (
+        dry_run_import(importer, path, policy, skip_invalid)
+        if dry_run
+        else importer.import_csv(path, policy, skip_invalid)
+    )
     for problem in report.invalid:
         click.echo(f"{path}: {problem}", err=True)
     if as_json:
         emit_json({**report.to_json(), "dry_run": dry_run})
         return
     verb = "Would import" if dry_run else "Imported"
-    click.echo(f"{verb} {path}: {report.created} created, {report.merged} merged, {report.skipped} skipped"
-               f"{f', {len(report.invalid)} invalid lines' if report.invalid else ''}")
+    click.echo(
+        f"{verb} {path}: {report.created} created, {report.merged} merged, {report.skipped} skipped"
+        f"{f', {len(report.invalid)} invalid lines' if report.invalid else ''}"
+    )
     if not dry_run:
-        click.echo(f"Import id: {report.import_id} (undo with `tom-tui target import --undo {report.import_id}`)")
+        click.echo(
+            f"Import id: {report.import_id} (undo with `tom-tui target import --undo {report.import_id}`)"
+        )
 
 
 @target_group.command("imports")
@@ -315,8 +418,10 @@ def imports_command(app: AppContext, as_json: bool) -> None:
         return
     for record in records:
         state = " (undone)" if record["undone"] else ""
-        click.echo(f"{record['import_id']}  {record['created_at']}  {record['created']} created, "
-                   f"{record['merged']} merged  {record['source']}{state}")
+        click.echo(
+            f"{record['import_id']}  {record['created_at']}  {record['created']} created, "
+            f"{record['merged']} merged  {record['source']}{state}"
+        )
 
 
 @target_group.command("export")
@@ -324,8 +429,15 @@ def imports_command(app: AppContext, as_json: bool) -> None:
 @filter_options
 @pass_app
 @handle_errors
-def export_command(app: AppContext, path: Path, cone: tuple[str, ...] | None, tags: tuple[str, ...],
-                   lists: tuple[str, ...], name: str | None, target_type: str | None) -> None:
+def export_command(
+    app: AppContext,
+    path: Path,
+    cone: tuple[str, ...] | None,
+    tags: tuple[str, ...],
+    lists: tuple[str, ...],
+    name: str | None,
+    target_type: str | None,
+) -> None:
     """Export targets to a TOM Toolkit target CSV (re-importable)."""
     from tom_tui.services.target_csv import write_target_csv
 

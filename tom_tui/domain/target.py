@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -39,7 +39,13 @@ ORBITAL_FIELDS = (
 )
 NUMERIC_FIELDS = SIDEREAL_FIELDS + ORBITAL_FIELDS
 SCHEMES = ("MPC_MINOR_PLANET", "MPC_COMET", "JPL_MAJOR_PLANET")
-REQUIRED_ORBITAL_FIELDS = ("epoch_of_elements", "inclination", "lng_asc_node", "arg_of_perihelion", "eccentricity")
+REQUIRED_ORBITAL_FIELDS = (
+    "epoch_of_elements",
+    "inclination",
+    "lng_asc_node",
+    "arg_of_perihelion",
+    "eccentricity",
+)
 REQUIRED_PER_SCHEME = {
     "MPC_COMET": ("perihdist", "epoch_of_perihelion"),
     "MPC_MINOR_PLANET": ("mean_anomaly", "semimajor_axis"),
@@ -87,9 +93,8 @@ def parse_float(field_name: str, value: Any, expected: str | None = None) -> flo
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValidationError(
-            f"{field_name}: {value!r} is not a number; expected {expected or FIELD_HELP.get(field_name, 'a number')}"
-        ) from None
+        wanted = expected or FIELD_HELP.get(field_name, "a number")
+        raise ValidationError(f"{field_name}: {value!r} is not a number; expected {wanted}") from None
     if not math.isfinite(number):
         raise ValidationError(f"{field_name}: {value!r} is not a finite number")
     return number
@@ -269,8 +274,6 @@ class Target:
         return data
 
 
-
-
 def _clean_names(values: Iterable[str], what: str) -> list[str]:
     cleaned: list[str] = []
     for value in values:
@@ -296,7 +299,9 @@ def build_target(fields: dict[str, Any]) -> Target:
     if not target_type:
         target_type = NON_SIDEREAL if scheme else SIDEREAL
     if target_type not in TARGET_TYPES:
-        problems.append(f"type: {fields.get('type')!r} is not a target type; expected SIDEREAL or NON_SIDEREAL")
+        problems.append(
+            f"type: {fields.get('type')!r} is not a target type; expected SIDEREAL or NON_SIDEREAL"
+        )
         target_type = SIDEREAL
     values: dict[str, Any] = dict.fromkeys(NUMERIC_FIELDS)
     for key in [k for k in NUMERIC_FIELDS if k in fields]:
@@ -323,7 +328,9 @@ def build_target(fields: dict[str, Any]) -> Target:
         if scheme is None:
             problems.append(f"scheme: missing; a non-sidereal target needs one of {', '.join(SCHEMES)}")
         elif scheme not in SCHEMES:
-            problems.append(f"scheme: {scheme!r} is not an orbital element scheme; expected one of {', '.join(SCHEMES)}")
+            problems.append(
+                f"scheme: {scheme!r} is not an orbital element scheme; expected one of {', '.join(SCHEMES)}"
+            )
         required = REQUIRED_ORBITAL_FIELDS + REQUIRED_PER_SCHEME.get(scheme or "", ())
         for key in required:
             if values[key] is None and key not in bad_fields:

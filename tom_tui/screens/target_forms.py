@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import Suggester
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tom_tui.domain.target import (
@@ -104,12 +105,32 @@ class TargetFormScreen(TomModal):
         self.original: Target | None = None
         self.saving = False
 
-    def field_row(self, name: str, label: str | None = None) -> ComposeResult:
-        with Horizontal(classes="field-row", id=f"row-{name}"):
-            yield Label(label or FIELD_LABELS.get(name, name), classes="field-label")
-            placeholder = LIST_HELP if name in LIST_FIELDS else FIELD_HELP.get(name, "")
-            yield TomInput(placeholder=placeholder, id=f"field-{name}", classes="field-input")
-        yield Static("", id=f"error-{name}", classes="field-error")
+    @staticmethod
+    def field_row(name: str, label: str | None = None) -> list[Widget]:
+        placeholder = LIST_HELP if name in LIST_FIELDS else FIELD_HELP.get(name, "")
+        return [
+            Horizontal(
+                Label(label or FIELD_LABELS.get(name, name), classes="field-label"),
+                TomInput(placeholder=placeholder, id=f"field-{name}", classes="field-input"),
+                classes="field-row",
+                id=f"row-{name}",
+            ),
+            Static("", id=f"error-{name}", classes="field-error"),
+        ]
+
+    @classmethod
+    def orbital_rows(cls) -> list[Widget]:
+        scheme = Horizontal(
+            Label("scheme", classes="field-label"),
+            Select(
+                [(scheme, scheme) for scheme in SCHEMES], id="field-scheme", prompt="scheme", compact=True
+            ),
+            classes="field-row",
+        )
+        rows: list[Widget] = [scheme, Static("", id="error-scheme", classes="field-error")]
+        for name in ORBITAL_FIELDS:
+            rows += cls.field_row(name)
+        return rows
 
     def compose(self) -> ComposeResult:
         title = "Add target" if self.target_id is None else "Edit target"
@@ -131,18 +152,9 @@ class TargetFormScreen(TomModal):
                 with Vertical(id="sidereal-fields"):
                     for name in SIDEREAL_EXTRA_FIELDS:
                         yield from self.field_row(name)
-                with Vertical(id="orbital-fields"):
-                    with Horizontal(classes="field-row"):
-                        yield Label("scheme", classes="field-label")
-                        yield Select(
-                            [(scheme, scheme) for scheme in SCHEMES],
-                            id="field-scheme",
-                            prompt="scheme",
-                            compact=True,
-                        )
-                    yield Static("", id="error-scheme", classes="field-error")
-                    for name in ORBITAL_FIELDS:
-                        yield from self.field_row(name)
+                # The 15 orbital-element rows are mounted only when needed: the form opens twice
+                # as fast without them, and most targets are sidereal.
+                yield Vertical(id="orbital-fields")
                 yield Label("Extras: KEY = VALUE per line (numbers, booleans, dates get typed)")
                 yield TextArea("", id="field-extra", classes="field-extra")
                 yield Static("", id="error-extra", classes="field-error")
@@ -164,10 +176,9 @@ class TargetFormScreen(TomModal):
 
     def fill(self, target: Target) -> None:
         self.original = target
-        for name in (*MAIN_FIELDS, *SIDEREAL_EXTRA_FIELDS, *ORBITAL_FIELDS):
-            value = getattr(target, name)
-            text = form_text(value)
-            self.query_one(f"#field-{name}", Input).value = text
+        self.show_type(target.type)
+        for name in self.field_names():
+            self.query_one(f"#field-{name}", Input).value = form_text(getattr(target, name))
         self.query_one("#field-type", Select).value = target.type
         if target.scheme:
             self.query_one("#field-scheme", Select).value = target.scheme
@@ -177,9 +188,21 @@ class TargetFormScreen(TomModal):
         self.show_type(target.type)
         self.query_one("#form-save", Button).disabled = False
 
+    @property
+    def orbital_rows_mounted(self) -> bool:
+        return bool(self.query("#field-scheme"))
+
+    def field_names(self) -> tuple[str, ...]:
+        """The text fields on the form now."""
+        orbital = ORBITAL_FIELDS if self.orbital_rows_mounted else ()
+        return (*MAIN_FIELDS, *SIDEREAL_EXTRA_FIELDS, *orbital)
+
     def show_type(self, target_type: str) -> None:
+        orbital = self.query_one("#orbital-fields", Vertical)
+        if target_type != SIDEREAL and not self.orbital_rows_mounted:
+            orbital.mount(*self.orbital_rows())
         self.query_one("#sidereal-fields").display = target_type == SIDEREAL
-        self.query_one("#orbital-fields").display = target_type != SIDEREAL
+        orbital.display = target_type != SIDEREAL
 
     @on(Select.Changed, "#field-type")
     def type_changed(self, event: Select.Changed) -> None:
@@ -191,11 +214,12 @@ class TargetFormScreen(TomModal):
         target_type = str(self.query_one("#field-type", Select).value)
         fields: dict[str, Any] = {"type": target_type}
         hidden = ORBITAL_FIELDS if target_type == SIDEREAL else SIDEREAL_EXTRA_FIELDS
+        shown = self.field_names()
         for name in (*MAIN_FIELDS, *SIDEREAL_EXTRA_FIELDS, *ORBITAL_FIELDS):
-            text = self.query_one(f"#field-{name}", Input).value.strip()
+            text = self.query_one(f"#field-{name}", Input).value.strip() if name in shown else ""
             # Fields of the other type are cleared, so switching type leaves no stale elements.
             fields[name] = split_list(text) if name in LIST_FIELDS else ("" if name in hidden else text)
-        scheme = self.query_one("#field-scheme", Select).value
+        scheme = self.query_one("#field-scheme", Select).value if self.orbital_rows_mounted else Select.BLANK
         fields["scheme"] = "" if target_type == SIDEREAL or scheme is Select.BLANK else str(scheme)
         extras, problems = parse_extras(self.query_one("#field-extra", TextArea).text)
         fields["extra"] = extras

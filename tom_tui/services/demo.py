@@ -41,7 +41,9 @@ def add_sky_targets(context: DemoContext) -> str:
     targets = [build_target(fields) for fields in context.sky.target_fields_for_demo(context.now_mjd)]
     with context.store.transaction() as tx:
         repo = TargetRepository(tx)
-        outcomes = add_targets(repo, targets, OnDuplicate.SKIP, TargetService(context.store).duplicate_radius_arcsec)
+        outcomes = add_targets(
+            repo, targets, OnDuplicate.SKIP, TargetService(context.store).duplicate_radius_arcsec
+        )
         ensure_lists(tx, sorted({name for target in targets for name in target.lists}))
         table = tx.db("lists").table("lists")
         for document in table.all():

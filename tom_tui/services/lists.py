@@ -44,12 +44,19 @@ class ListService:
             documents = view.db("lists").table(LISTS_TABLE).all()
             index = TargetRepository(view).index.table
         membership: dict[str, list[str]] = {}
-        for name, lists in zip(index.column("name").to_pylist(), index.column("lists").to_pylist(), strict=True):
+        for name, lists in zip(
+            index.column("name").to_pylist(), index.column("lists").to_pylist(), strict=True
+        ):
             for list_name in lists or []:
                 membership.setdefault(list_name, []).append(name)
         return sorted(
             (
-                TargetList(d["name"], d.get("description", ""), d.get("created", ""), sorted(membership.get(d["name"], [])))
+                TargetList(
+                    d["name"],
+                    d.get("description", ""),
+                    d.get("created", ""),
+                    sorted(membership.get(d["name"], [])),
+                )
                 for d in documents
             ),
             key=lambda target_list: target_list.name.lower(),
@@ -75,7 +82,9 @@ class ListService:
     def _change_members(self, name: str, references: list[str], add: bool) -> list[str]:
         with self.store.transaction() as tx:
             if not tx.db("lists").table(LISTS_TABLE).contains(Query().name == name):
-                raise NotFoundError(f"no target list named {name!r}; create it with `tom-tui list create {name}`")
+                raise NotFoundError(
+                    f"no target list named {name!r}; create it with `tom-tui list create {name}`"
+                )
             repo = TargetRepository(tx)
             targets = [repo.resolve(reference) for reference in references]
             changed = []

@@ -38,7 +38,7 @@ _FIELD_COLUMNS = {"name", "type", "scheme", *NUMERIC_FIELDS}
 # Columns TOM Toolkit writes that are derived from others and must not become extras.
 _DERIVED_COLUMNS = {"galactic_lng", "galactic_lat", "id", "created", "modified"}
 _LIST_COLUMNS = {"groups", "tags", "aliases"}
-_BLANK_TARGET = {f.name: None for f in dataclass_fields(Target)}
+_BLANK_TARGET: dict[str, Any] = {f.name: None for f in dataclass_fields(Target)}
 
 typed_extra = lru_cache(maxsize=1 << 16)(parse_extra_value)
 
@@ -69,19 +69,19 @@ def _numeric_column(cells: Sequence[str]) -> tuple[npt.NDArray[np.float64], npt.
 
 def read_target_csv(path: Path) -> tuple[list[Target], list[str], list[str]]:
     """Parse a target CSV into targets, their line labels, and one problem line per bad row."""
-    try:
-        handle = open(path, newline="", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file") from None
+    if not Path(path).is_file():
+        raise ValidationError(f"{path}: no such file")
     problems: list[str] = []
     rows: list[list[str]] = []
     lines: list[int] = []
-    with handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader)
         except StopIteration:
-            raise ValidationError(f"{path}: empty file; expected a header line with at least 'name'") from None
+            raise ValidationError(
+                f"{path}: empty file; expected a header line with at least 'name'"
+            ) from None
         except (csv.Error, UnicodeDecodeError) as error:
             raise ValidationError(f"{path}: line 1: not a CSV header ({error})") from None
         columns = [column.strip().lower() for column in header]
@@ -108,12 +108,17 @@ def read_target_csv(path: Path) -> tuple[list[Target], list[str], list[str]]:
 def _rows_to_targets(
     header: list[str], columns: list[str], rows: list[list[str]], lines: list[int]
 ) -> tuple[list[Target], list[str], list[str]]:
-    alias_columns = sorted((i for i, c in enumerate(columns) if _ALIAS_COLUMN.match(c)), key=lambda i: int(columns[i][4:]))
+    alias_columns = sorted(
+        (i for i, c in enumerate(columns) if _ALIAS_COLUMN.match(c)), key=lambda i: int(columns[i][4:])
+    )
     field_columns = [(i, c) for i, c in enumerate(columns) if c in _FIELD_COLUMNS]
     extra_columns = [
         (i, header[i].strip())
         for i, c in enumerate(columns)
-        if c and c not in _FIELD_COLUMNS and c not in _DERIVED_COLUMNS and c not in _LIST_COLUMNS
+        if c
+        and c not in _FIELD_COLUMNS
+        and c not in _DERIVED_COLUMNS
+        and c not in _LIST_COLUMNS
         and not _ALIAS_COLUMN.match(c)
     ]
     groups_column = columns.index("groups") if "groups" in columns else None
@@ -160,8 +165,12 @@ def _rows_to_targets(
             if not "".join(row).strip():
                 continue
             fields: dict[str, Any] = {c: row[i] for i, c in field_columns}
-            fields.update(aliases=aliases, lists=lists, tags=tags,
-                          extra={name: row[i] for i, name in extra_columns if row[i].strip()})
+            fields.update(
+                aliases=aliases,
+                lists=lists,
+                tags=tags,
+                extra={name: row[i] for i, name in extra_columns if row[i].strip()},
+            )
             try:
                 targets.append(build_target(fields))
                 labels.append(f"line {line}")
@@ -175,14 +184,12 @@ def _rows_to_targets(
             if value == value:  # not NaN: NaN marks an empty cell here
                 state[column] = value
         name = row[name_column].strip()
-        state.update(
-            name=name,
-            type=SIDEREAL,
-            aliases=_unique_aliases(name, aliases),
-            tags=tags if len(tags) < 2 else list(dict.fromkeys(tags)),
-            lists=lists if len(lists) < 2 else list(dict.fromkeys(lists)),
-            extra={key: typed_extra(row[i]) for i, key in extra_columns if row[i].strip()},
-        )
+        state["name"] = name
+        state["type"] = SIDEREAL
+        state["aliases"] = _unique_aliases(name, aliases)
+        state["tags"] = tags if len(tags) < 2 else list(dict.fromkeys(tags))
+        state["lists"] = lists if len(lists) < 2 else list(dict.fromkeys(lists))
+        state["extra"] = {key: typed_extra(row[i]) for i, key in extra_columns if row[i].strip()}
         target.__dict__.update(state)
         targets.append(target)
         labels.append(f"line {line}")

@@ -134,8 +134,11 @@ class TargetImporter:
                 for holder in target_data_holders():
                     holder.delete_target(tx, target_id)
             repo.delete_many(created_ids)
-            restored = [Target.from_document(doc, target_id) for target_id, doc in merged_before.items()
-                        if target_id in existing_ids]
+            restored = [
+                Target.from_document(doc, target_id)
+                for target_id, doc in merged_before.items()
+                if target_id in existing_ids
+            ]
             repo.replace_many(restored)
             table.update({"undone": True, "undone_at": now_iso()}, doc_ids=[record.doc_id])
             repo.flush()
@@ -164,7 +167,9 @@ class _DryRun(TomError):
         self.report = report
 
 
-def dry_run_import(importer: TargetImporter, path: Path, on_duplicate: OnDuplicate, skip_invalid: bool) -> ImportReport:
+def dry_run_import(
+    importer: TargetImporter, path: Path, on_duplicate: OnDuplicate, skip_invalid: bool
+) -> ImportReport:
     try:
         importer.import_csv(path, on_duplicate, skip_invalid, dry_run=True)
     except _DryRun as dry:

@@ -42,7 +42,10 @@ class DuplicateMatch:
 
     def describe(self) -> str:
         if self.reason == "position":
-            return f"{self.matched!r} lies {self.separation_arcsec:.2f}″ from existing target {self.existing_name!r}"
+            return (
+                f"{self.matched!r} lies {self.separation_arcsec:.2f}″ "
+                f"from existing target {self.existing_name!r}"
+            )
         article = "the name" if self.reason == "name" else "an alias"
         return f"{self.matched!r} matches {article} of existing target {self.existing_name!r}"
 
@@ -162,7 +165,9 @@ def add_targets(
             where = f"{label}: " if labels else ""
             if earlier_row is not None:
                 earlier_label = labels[earlier_row] if labels else targets[earlier_row].name
-                problems.append(f"{where}{target.name!r} duplicates {targets[earlier_row].name!r} ({earlier_label})")
+                problems.append(
+                    f"{where}{target.name!r} duplicates {targets[earlier_row].name!r} ({earlier_label})"
+                )
             else:
                 problems.append(f"{where}{match.describe()}")
             outcomes.append(AddOutcome(target, "skipped", match))
@@ -212,9 +217,7 @@ def merge_into_pending(host: Target, incoming: Target) -> None:
         host.extra.setdefault(key, value)
 
 
-def _position_matcher(
-    index: TargetIndex, targets: Sequence[Target], radius_arcsec: float
-) -> Any:
+def _position_matcher(index: TargetIndex, targets: Sequence[Target], radius_arcsec: float) -> Any:
     """A function row -> ("stored", id, sep) | ("earlier", row, sep) | None for sidereal targets."""
     if len(targets) <= 50:
 
@@ -258,7 +261,10 @@ def _position_matcher(
         for first, second in sorted(map(tuple, pairs.tolist()), key=lambda p: (max(p), min(p))):
             early, late = rows[min(first, second)], rows[max(first, second)]
             if late not in earlier_hits:
-                earlier_hits[late] = (early, _chord_to_arcsec(float(np.linalg.norm(xyz[first] - xyz[second]))))
+                earlier_hits[late] = (
+                    early,
+                    _chord_to_arcsec(float(np.linalg.norm(xyz[first] - xyz[second]))),
+                )
 
     def batched(row: int) -> tuple[str, int, float] | None:
         if row in stored_hits:
@@ -397,12 +403,16 @@ class TargetService:
                 owner = repo.index.id_for_key(key)
                 if owner is not None and owner != current.id:
                     other = repo.get(owner)
-                    raise DuplicateError(f"{name!r} is already a name or alias of target {other.name!r}", owner)
+                    raise DuplicateError(
+                        f"{name!r} is already a name or alias of target {other.name!r}", owner
+                    )
                 own_keys.add(key)
             if updated.is_sidereal and updated.ra is not None and updated.dec is not None:
                 hit = repo.index.nearest_within(updated.ra, updated.dec, self.duplicate_radius_arcsec)
-                if hit is not None and int(repo.index.ids[hit.row]) != current.id and (
-                    current.ra != updated.ra or current.dec != updated.dec
+                if (
+                    hit is not None
+                    and int(repo.index.ids[hit.row]) != current.id
+                    and (current.ra != updated.ra or current.dec != updated.dec)
                 ):
                     other = repo.get(int(repo.index.ids[hit.row]))
                     raise DuplicateError(
@@ -474,4 +484,3 @@ def parse_cone(ra: str, dec: str, radius: str) -> tuple[float, float, float]:
     if radius_arcsec <= 0:
         raise ValidationError(f"cone: radius {radius!r} must be positive (arcseconds)")
     return ra_deg, dec_deg, radius_arcsec
-

@@ -206,7 +206,9 @@ class TargetIndex:
         if not targets:
             return self
         stored = np.isin(np.array([t.id for t in targets], dtype=np.int64), self.ids)
-        replaced = [t.id for t, was_stored in zip(targets, stored, strict=True) if was_stored and t.id is not None]
+        replaced = [
+            t.id for t, was_stored in zip(targets, stored, strict=True) if was_stored and t.id is not None
+        ]
         remaining = self.without(replaced)
         combined = pa.concat_tables([remaining.table, index_rows(targets)])
         return TargetIndex(combined)

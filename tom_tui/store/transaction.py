@@ -170,7 +170,7 @@ class StoreView:
 
     def db(self, name: str) -> TinyDB:
         """The TinyDB database ``db/<name>.json``; names may contain ``/`` for sharded tables."""
-        return TinyDB(storage=_DocumentStorage, source=self, rel=f"db/{name}.json")  # type: ignore[arg-type]
+        return TinyDB(storage=_DocumentStorage, source=self, rel=f"db/{name}.json")
 
 
 class Transaction(StoreView):
@@ -225,13 +225,13 @@ class Transaction(StoreView):
         prefix = _check_relative(rel) + "/"
         names = set(super().list_dir(rel))
         for staged_rel, staged in self._staged_files.items():
-            if staged_rel.startswith(prefix) and "/" not in staged_rel[len(prefix):]:
+            if staged_rel.startswith(prefix) and "/" not in staged_rel[len(prefix) :]:
                 if staged is _DELETED:
                     names.discard(staged_rel)
                 else:
                     names.add(staged_rel)
         for json_rel in self._dirty_json:
-            if json_rel.startswith(prefix) and "/" not in json_rel[len(prefix):]:
+            if json_rel.startswith(prefix) and "/" not in json_rel[len(prefix) :]:
                 names.add(json_rel)
         return sorted(names)
 

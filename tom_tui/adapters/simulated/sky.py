@@ -27,15 +27,87 @@ FloatArray = npt.NDArray[np.float64]
 BANDS = ("u", "g", "r", "i", "z", "y", "B", "V", "R", "I")
 # Colour of each class relative to r at peak (AB mag); a rough but physically ordered SED per class.
 _COLOURS: dict[str, dict[str, float]] = {
-    "SN Ia": {"u": 0.6, "g": 0.05, "r": 0.0, "i": 0.45, "z": 0.5, "y": 0.6, "B": 0.15, "V": 0.02, "R": -0.05, "I": 0.4},
-    "SN II": {"u": 0.3, "g": 0.0, "r": 0.0, "i": 0.05, "z": 0.1, "y": 0.15, "B": 0.1, "V": 0.0, "R": -0.05, "I": 0.05},
-    "SN Ibc": {"u": 0.8, "g": 0.3, "r": 0.0, "i": 0.1, "z": 0.15, "y": 0.2, "B": 0.45, "V": 0.15, "R": -0.05, "I": 0.1},
-    "TDE": {"u": -0.6, "g": -0.3, "r": 0.0, "i": 0.15, "z": 0.25, "y": 0.3, "B": -0.25, "V": -0.1, "R": 0.05, "I": 0.15},
-    "Nova": {"u": 0.2, "g": 0.1, "r": 0.0, "i": 0.1, "z": 0.2, "y": 0.3, "B": 0.2, "V": 0.05, "R": -0.1, "I": 0.1},
-    "star": {"u": 1.3, "g": 0.45, "r": 0.0, "i": -0.15, "z": -0.2, "y": -0.25, "B": 0.8, "V": 0.2, "R": -0.2, "I": -0.55},
+    "SN Ia": {
+        "u": 0.6,
+        "g": 0.05,
+        "r": 0.0,
+        "i": 0.45,
+        "z": 0.5,
+        "y": 0.6,
+        "B": 0.15,
+        "V": 0.02,
+        "R": -0.05,
+        "I": 0.4,
+    },
+    "SN II": {
+        "u": 0.3,
+        "g": 0.0,
+        "r": 0.0,
+        "i": 0.05,
+        "z": 0.1,
+        "y": 0.15,
+        "B": 0.1,
+        "V": 0.0,
+        "R": -0.05,
+        "I": 0.05,
+    },
+    "SN Ibc": {
+        "u": 0.8,
+        "g": 0.3,
+        "r": 0.0,
+        "i": 0.1,
+        "z": 0.15,
+        "y": 0.2,
+        "B": 0.45,
+        "V": 0.15,
+        "R": -0.05,
+        "I": 0.1,
+    },
+    "TDE": {
+        "u": -0.6,
+        "g": -0.3,
+        "r": 0.0,
+        "i": 0.15,
+        "z": 0.25,
+        "y": 0.3,
+        "B": -0.25,
+        "V": -0.1,
+        "R": 0.05,
+        "I": 0.15,
+    },
+    "Nova": {
+        "u": 0.2,
+        "g": 0.1,
+        "r": 0.0,
+        "i": 0.1,
+        "z": 0.2,
+        "y": 0.3,
+        "B": 0.2,
+        "V": 0.05,
+        "R": -0.1,
+        "I": 0.1,
+    },
+    "star": {
+        "u": 1.3,
+        "g": 0.45,
+        "r": 0.0,
+        "i": -0.15,
+        "z": -0.2,
+        "y": -0.25,
+        "B": 0.8,
+        "V": 0.2,
+        "R": -0.2,
+        "I": -0.55,
+    },
 }
 # Bazin light-curve shape per class: rise and fall times in days (flux ∝ e^{-t/fall}/(1+e^{-t/rise})).
-_SHAPES = {"SN Ia": (4.0, 22.0), "SN II": (3.0, 90.0), "SN Ibc": (3.0, 18.0), "TDE": (12.0, 60.0), "Nova": (0.8, 12.0)}
+_SHAPES = {
+    "SN Ia": (4.0, 22.0),
+    "SN II": (3.0, 90.0),
+    "SN Ibc": (3.0, 18.0),
+    "TDE": (12.0, 60.0),
+    "Nova": (0.8, 12.0),
+}
 TRANSIENT_RATE_PER_DAY = 3.0
 REFERENCE_MJD = 61360.0  # 2026-11-16: the epoch the fixed objects' phases are counted from
 
@@ -83,14 +155,20 @@ class SimObject:
             mag = mag + colour
             mag[phase < -3 * rise - 2] = np.nan
             return np.asarray(mag)
-        colour = _COLOURS["star"][band] * p.get("colour_scale", 1.0)
-        mean = p.get("mean_mag", 18.0) + colour
+        star_colour = _COLOURS["star"][band] * p.get("colour_scale", 1.0)
+        mean = p.get("mean_mag", 18.0) + star_colour
         if self.kind in {"RR Lyrae", "Cepheid", "Mira"}:
             phase = ((times - REFERENCE_MJD) / p["period"] + p["phase"]) % 1.0
             # Fast rise, slow decline: the sawtooth typical of pulsators.
             rise_fraction = 0.15 if self.kind != "Mira" else 0.4
-            profile = np.where(phase < rise_fraction, 1.0 - phase / rise_fraction, (phase - rise_fraction) / (1 - rise_fraction))
-            band_amplitude = p["amplitude"] * (1.3 if band in {"u", "g", "B"} else 1.0 if band in {"V", "r", "R"} else 0.7)
+            profile = np.where(
+                phase < rise_fraction,
+                1.0 - phase / rise_fraction,
+                (phase - rise_fraction) / (1 - rise_fraction),
+            )
+            band_amplitude = p["amplitude"] * (
+                1.3 if band in {"u", "g", "B"} else 1.0 if band in {"V", "r", "R"} else 0.7
+            )
             return np.asarray(mean + band_amplitude * (profile - 0.5))
         if self.kind == "Eclipsing binary":
             phase = ((times - REFERENCE_MJD) / p["period"] + p["phase"]) % 1.0
@@ -101,7 +179,8 @@ class SimObject:
         if self.kind == "AGN":
             # A sum of slow sinusoids stands in for a damped random walk: smooth, aperiodic-looking.
             variation = sum(
-                p[f"amp{k}"] * np.sin(2 * np.pi * (times - REFERENCE_MJD) / p[f"per{k}"] + p[f"ph{k}"]) for k in range(4)
+                p[f"amp{k}"] * np.sin(2 * np.pi * (times - REFERENCE_MJD) / p[f"per{k}"] + p[f"ph{k}"])
+                for k in range(4)
             )
             return np.asarray(mean + variation)
         if self.kind in {"Asteroid", "Comet"}:
@@ -141,16 +220,85 @@ def _letters(index: int) -> str:
 
 # Real-looking orbital elements (J2000 ecliptic; epochs in MJD) in TOM Toolkit's field names.
 _SOLAR_SYSTEM: tuple[tuple[str, str, dict[str, Any], float, tuple[str, ...]], ...] = (
-    ("Ceres", "MPC_MINOR_PLANET", dict(epoch_of_elements=61000.0, mean_anomaly=231.5, arg_of_perihelion=73.3,
-     eccentricity=0.0796, lng_asc_node=80.25, inclination=10.59, semimajor_axis=2.7665, mean_daily_motion=0.21408), 7.5, ("1 Ceres", "A801 AA")),
-    ("Vesta", "MPC_MINOR_PLANET", dict(epoch_of_elements=61000.0, mean_anomaly=26.8, arg_of_perihelion=151.5,
-     eccentricity=0.0894, lng_asc_node=103.7, inclination=7.14, semimajor_axis=2.3615, mean_daily_motion=0.27154), 6.8, ("4 Vesta",)),
-    ("Eros", "MPC_MINOR_PLANET", dict(epoch_of_elements=61000.0, mean_anomaly=310.4, arg_of_perihelion=178.9,
-     eccentricity=0.2229, lng_asc_node=304.3, inclination=10.83, semimajor_axis=1.4580, mean_daily_motion=0.55988), 11.2, ("433 Eros", "1898 DQ")),
-    ("Apophis", "MPC_MINOR_PLANET", dict(epoch_of_elements=61000.0, mean_anomaly=142.9, arg_of_perihelion=126.6,
-     eccentricity=0.1914, lng_asc_node=203.9, inclination=3.34, semimajor_axis=0.9227, mean_daily_motion=1.11283), 19.5, ("99942 Apophis", "2004 MN4")),
-    ("2P/Encke", "MPC_COMET", dict(epoch_of_elements=61000.0, arg_of_perihelion=187.3, eccentricity=0.8471,
-     lng_asc_node=334.2, inclination=11.35, perihdist=0.3393, epoch_of_perihelion=60970.4), 14.0, ("Comet Encke",)),
+    (
+        "Ceres",
+        "MPC_MINOR_PLANET",
+        dict(
+            epoch_of_elements=61000.0,
+            mean_anomaly=231.5,
+            arg_of_perihelion=73.3,
+            eccentricity=0.0796,
+            lng_asc_node=80.25,
+            inclination=10.59,
+            semimajor_axis=2.7665,
+            mean_daily_motion=0.21408,
+        ),
+        7.5,
+        ("1 Ceres", "A801 AA"),
+    ),
+    (
+        "Vesta",
+        "MPC_MINOR_PLANET",
+        dict(
+            epoch_of_elements=61000.0,
+            mean_anomaly=26.8,
+            arg_of_perihelion=151.5,
+            eccentricity=0.0894,
+            lng_asc_node=103.7,
+            inclination=7.14,
+            semimajor_axis=2.3615,
+            mean_daily_motion=0.27154,
+        ),
+        6.8,
+        ("4 Vesta",),
+    ),
+    (
+        "Eros",
+        "MPC_MINOR_PLANET",
+        dict(
+            epoch_of_elements=61000.0,
+            mean_anomaly=310.4,
+            arg_of_perihelion=178.9,
+            eccentricity=0.2229,
+            lng_asc_node=304.3,
+            inclination=10.83,
+            semimajor_axis=1.4580,
+            mean_daily_motion=0.55988,
+        ),
+        11.2,
+        ("433 Eros", "1898 DQ"),
+    ),
+    (
+        "Apophis",
+        "MPC_MINOR_PLANET",
+        dict(
+            epoch_of_elements=61000.0,
+            mean_anomaly=142.9,
+            arg_of_perihelion=126.6,
+            eccentricity=0.1914,
+            lng_asc_node=203.9,
+            inclination=3.34,
+            semimajor_axis=0.9227,
+            mean_daily_motion=1.11283,
+        ),
+        19.5,
+        ("99942 Apophis", "2004 MN4"),
+    ),
+    (
+        "2P/Encke",
+        "MPC_COMET",
+        dict(
+            epoch_of_elements=61000.0,
+            arg_of_perihelion=187.3,
+            eccentricity=0.8471,
+            lng_asc_node=334.2,
+            inclination=11.35,
+            perihdist=0.3393,
+            epoch_of_perihelion=60970.4,
+        ),
+        14.0,
+        ("Comet Encke",),
+    ),
 )
 _CLUSTERS = (
     ("M13", 250.423475, 36.461319, ("NGC 6205", "Hercules Globular Cluster"), 5.8),
@@ -173,25 +321,60 @@ class SimulatedSky:
         rng = _rng(self.seed, 1)
         objects: list[SimObject] = []
         for name, ra, dec, aliases, mag in _CLUSTERS:
-            objects.append(SimObject(name, "Globular cluster", ra, dec, aliases, ("globular cluster",), ("Standards",),
-                                     {"classification": "GlC"}, None, {"mean_mag": mag}))
-        variable_kinds = (("RR Lyrae", 40, (0.35, 0.75), (0.5, 1.0)), ("Cepheid", 20, (3.0, 30.0), (0.3, 0.9)),
-                          ("Eclipsing binary", 25, (0.4, 5.0), (0.3, 0.9)), ("Mira", 10, (150.0, 450.0), (3.0, 6.0)))
+            objects.append(
+                SimObject(
+                    name,
+                    "Globular cluster",
+                    ra,
+                    dec,
+                    aliases,
+                    ("globular cluster",),
+                    ("Standards",),
+                    {"classification": "GlC"},
+                    None,
+                    {"mean_mag": mag},
+                )
+            )
+        variable_kinds = (
+            ("RR Lyrae", 40, (0.35, 0.75), (0.5, 1.0)),
+            ("Cepheid", 20, (3.0, 30.0), (0.3, 0.9)),
+            ("Eclipsing binary", 25, (0.4, 5.0), (0.3, 0.9)),
+            ("Mira", 10, (150.0, 450.0), (3.0, 6.0)),
+        )
         number = 0
         for kind, count, (p_lo, p_hi), (a_lo, a_hi) in variable_kinds:
             for _ in range(count):
                 number += 1
                 ra, dec = _random_position(rng, avoid_plane=False)
                 period = float(np.exp(rng.uniform(np.log(p_lo), np.log(p_hi))))
-                params = {"mean_mag": float(rng.uniform(12.5, 17.5)), "period": period, "phase": float(rng.uniform()),
-                          "amplitude": float(rng.uniform(a_lo, a_hi)), "depth": float(rng.uniform(a_lo, a_hi)),
-                          "width": float(rng.uniform(0.02, 0.06)), "colour_scale": float(rng.uniform(0.5, 1.5))}
+                params = {
+                    "mean_mag": float(rng.uniform(12.5, 17.5)),
+                    "period": period,
+                    "phase": float(rng.uniform()),
+                    "amplitude": float(rng.uniform(a_lo, a_hi)),
+                    "depth": float(rng.uniform(a_lo, a_hi)),
+                    "width": float(rng.uniform(0.02, 0.06)),
+                    "colour_scale": float(rng.uniform(0.5, 1.5)),
+                }
                 gaia_id = int(rng.integers(10**18, 6 * 10**18))
-                objects.append(SimObject(
-                    f"SIMV {number:04d}", kind, ra, dec, (f"Gaia DR3 {gaia_id}",),
-                    ("variable", kind.lower()), ("Variables",),
-                    {"period_days": round(period, 6), "variability_class": kind, "mean_mag_r": round(params["mean_mag"], 2)},
-                    None, params))
+                objects.append(
+                    SimObject(
+                        f"SIMV {number:04d}",
+                        kind,
+                        ra,
+                        dec,
+                        (f"Gaia DR3 {gaia_id}",),
+                        ("variable", kind.lower()),
+                        ("Variables",),
+                        {
+                            "period_days": round(period, 6),
+                            "variability_class": kind,
+                            "mean_mag_r": round(params["mean_mag"], 2),
+                        },
+                        None,
+                        params,
+                    )
+                )
         for k in range(12):
             ra, dec = _random_position(rng, avoid_plane=True)
             params = {"mean_mag": float(rng.uniform(16.0, 19.5))}
@@ -200,12 +383,36 @@ class SimulatedSky:
                 params[f"per{j}"] = float(rng.uniform(30.0, 900.0))
                 params[f"ph{j}"] = float(rng.uniform(0, 2 * np.pi))
             redshift = round(float(rng.uniform(0.05, 2.5)), 4)
-            objects.append(SimObject(f"SIMQ J{_sexagesimal_tag(ra, dec)}", "AGN", ra, dec, (f"SIM-AGN {k + 1}",),
-                                     ("agn",), ("Monitoring",), {"redshift": redshift}, None, params))
-        for name, scheme, elements, magnitude, aliases in _SOLAR_SYSTEM:
+            objects.append(
+                SimObject(
+                    f"SIMQ J{_sexagesimal_tag(ra, dec)}",
+                    "AGN",
+                    ra,
+                    dec,
+                    (f"SIM-AGN {k + 1}",),
+                    ("agn",),
+                    ("Monitoring",),
+                    {"redshift": redshift},
+                    None,
+                    params,
+                )
+            )
+        for name, scheme, elements, magnitude, body_aliases in _SOLAR_SYSTEM:
             kind = "Comet" if scheme == "MPC_COMET" else "Asteroid"
-            objects.append(SimObject(name, kind, None, None, aliases, ("solar system", kind.lower()), ("Solar system",),
-                                     {}, {"scheme": scheme, **elements}, {"mean_mag": magnitude}))
+            objects.append(
+                SimObject(
+                    name,
+                    kind,
+                    None,
+                    None,
+                    body_aliases,
+                    ("solar system", kind.lower()),
+                    ("Solar system",),
+                    {},
+                    {"scheme": scheme, **elements},
+                    {"mean_mag": magnitude},
+                )
+            )
         return objects
 
     # -- transients --
@@ -219,31 +426,43 @@ class SimulatedSky:
         count = int(rng.poisson(TRANSIENT_RATE_PER_DAY))
         transients = []
         for k in range(count):
-            kind = str(rng.choice(["SN Ia", "SN II", "SN Ibc", "TDE", "Nova"], p=[0.6, 0.25, 0.08, 0.03, 0.04]))
+            kind = str(
+                rng.choice(["SN Ia", "SN II", "SN Ibc", "TDE", "Nova"], p=[0.6, 0.25, 0.08, 0.03, 0.04])
+            )
             ra, dec = _random_position(rng, avoid_plane=kind != "Nova")
             rise, fall = _SHAPES[kind]
             t0 = day + float(rng.uniform(0.0, 1.0))
             peak = float(rng.uniform(16.5, 20.3)) if kind != "Nova" else float(rng.uniform(9.0, 14.0))
             redshift = round(float(rng.uniform(0.01, 0.12)), 4) if kind not in {"Nova"} else None
             # Discovered once brighter than a survey's ~20.5 mag limit in r.
-            params = {"t0": t0, "rise": rise * float(rng.uniform(0.7, 1.4)), "fall": fall * float(rng.uniform(0.7, 1.3)),
-                      "peak_mag": peak, "slot": float(k)}
+            params = {
+                "t0": t0,
+                "rise": rise * float(rng.uniform(0.7, 1.4)),
+                "fall": fall * float(rng.uniform(0.7, 1.3)),
+                "peak_mag": peak,
+                "slot": float(k),
+            }
             probe = SimObject("probe", kind, ra, dec, params=params)
             grid = t0 + np.arange(-30.0, 60.0, 0.5)
             visible = np.flatnonzero(probe.magnitude(grid, "r") < 20.5)
             if visible.size == 0:
                 continue
             params["discovery_mjd"] = float(grid[visible[0]])
-            extra: dict[str, Any] = {"classification": kind, "discovery_mjd": round(params["discovery_mjd"], 4)}
+            extra: dict[str, Any] = {
+                "classification": kind,
+                "discovery_mjd": round(params["discovery_mjd"], 4),
+            }
             if redshift is not None:
                 extra["redshift"] = redshift
-            transients.append(SimObject("", kind, ra, dec, (), ("transient", kind.lower()), (), extra, None, params))
+            transients.append(
+                SimObject("", kind, ra, dec, (), ("transient", kind.lower()), (), extra, None, params)
+            )
         return transients
 
     def transients_between(self, start_mjd: float, end_mjd: float) -> list[SimObject]:
         """Transients discovered in [start_mjd, end_mjd), named as TNS would name them (SIM2026abc)."""
         found: list[SimObject] = []
-        for day in range(int(math.floor(start_mjd)) - 60, int(math.floor(end_mjd)) + 1):
+        for day in range(math.floor(start_mjd) - 60, math.floor(end_mjd) + 1):
             for transient in self._transients_on_day(day):
                 discovery = transient.discovery_mjd
                 if discovery is not None and start_mjd <= discovery < end_mjd:
@@ -263,8 +482,18 @@ class SimulatedSky:
         # A survey-style alias, unique within the year (4447 is coprime with 26**3, so this permutes).
         survey_id = f"SZTF{year % 100:02d}a{_letters((index * 4447) % 17576)}"
         lists = ("SNe Ia",) if transient.kind == "SN Ia" else ("Transients",)
-        return SimObject(name, transient.kind, transient.ra, transient.dec, (survey_id,), transient.tags, lists,
-                         transient.extra, None, transient.params)
+        return SimObject(
+            name,
+            transient.kind,
+            transient.ra,
+            transient.dec,
+            (survey_id,),
+            transient.tags,
+            lists,
+            transient.extra,
+            None,
+            transient.params,
+        )
 
     def _discoveries(self, start_mjd: float, end_mjd: float) -> Iterator[float]:
         for day in range(int(start_mjd) - 60, int(end_mjd) + 1):
@@ -286,25 +515,27 @@ class SimulatedSky:
         """Inputs for :func:`tom_tui.domain.target.build_target`, one per object known at ``now_mjd``."""
         return [object_to_target_fields(obj) for obj in self.objects_known_at(now_mjd)]
 
-    def field_stars(self, ra: float, dec: float, radius_deg: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def field_stars(
+        self, ra: float, dec: float, radius_deg: float
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Stars (ra, dec, r magnitude) within ``radius_deg``; the same stars every time at a place."""
         cell = 0.1
         dec_lo, dec_hi = max(-90.0, dec - radius_deg), min(90.0, dec + radius_deg)
         ras: list[FloatArray] = []
         decs: list[FloatArray] = []
         mags: list[FloatArray] = []
-        for dec_index in range(int(math.floor(dec_lo / cell)), int(math.floor(dec_hi / cell)) + 1):
+        for dec_index in range(math.floor(dec_lo / cell), math.floor(dec_hi / cell) + 1):
             cell_dec = (dec_index + 0.5) * cell
             ra_width = cell / max(math.cos(math.radians(min(abs(cell_dec), 89.9))), 1e-3)
-            ra_cells = max(1, int(round(360.0 / ra_width)))
+            ra_cells = max(1, round(360.0 / ra_width))
             ra_width = 360.0 / ra_cells
             half_span = radius_deg / max(math.cos(math.radians(min(abs(dec) + radius_deg, 89.9))), 1e-3)
             if half_span >= 180.0:
                 ra_indices = range(ra_cells)
             else:
-                first = int(math.floor((ra - half_span) / ra_width))
-                last = int(math.floor((ra + half_span) / ra_width))
-                ra_indices = range(first, last + 1)  # type: ignore[assignment]
+                first = math.floor((ra - half_span) / ra_width)
+                last = math.floor((ra + half_span) / ra_width)
+                ra_indices = range(first, last + 1)
             for raw_index in ra_indices:
                 ra_index = raw_index % ra_cells
                 rng = _rng(self.seed, 3, dec_index + 10_000, ra_index)
@@ -323,7 +554,11 @@ class SimulatedSky:
         all_mag = np.concatenate(mags)
         from tom_tui.store.target_index import separation_arcsec
 
-        keep = (separation_arcsec(ra, dec, all_ra, all_dec) <= radius_deg * 3600.0) & (all_dec >= -90) & (all_dec <= 90)
+        keep = (
+            (separation_arcsec(ra, dec, all_ra, all_dec) <= radius_deg * 3600.0)
+            & (all_dec >= -90)
+            & (all_dec <= 90)
+        )
         return all_ra[keep], all_dec[keep], np.maximum(all_mag[keep], 9.0)
 
 

@@ -123,7 +123,9 @@ def _explain_parse_error(
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError:
-                return ValidationError(f"{path.name}: line {line_number}: not UTF-8 text")
+                return ValidationError(
+                    f"{path.name}: line {line_number}: not UTF-8 text (save the file as UTF-8)"
+                )
     reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=delimiter)
     expected: int | None = None
     for line_number, row in enumerate(reader, start=1):
@@ -143,16 +145,21 @@ def read_csv(path: Path) -> RawTable:
     data = path.read_bytes()
     if not data[:65536].strip() and not data.strip():
         raise ValidationError(f"{path.name}: the file is empty; expected a photometry table")
-    try:
-        # The head tells a binary file from a table; pyarrow checks the UTF-8 of the rest.
-        data[:65536].decode("utf-8")
-        if b"\x00" in data[:65536]:
-            raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "NUL byte")
-    except UnicodeDecodeError as error:
+    # The head tells a binary file from a table; pyarrow checks the UTF-8 of the rest.
+    head = data[:65536]
+    if b"\x00" in head:
         raise ValidationError(
-            f"{path.name}: not a text file (byte {error.start} is not UTF-8); photometry files are CSV, "
-            "ECSV, ATLAS or ZTF forced-photometry text, or FITS tables"
-        ) from error
+            f"{path.name}: not a text file; photometry files are CSV, ECSV, ATLAS or ZTF "
+            "forced-photometry text, or FITS tables"
+        )
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not merely a character cut in two by the 64 KiB slice
+            line = head[: error.start].count(b"\n") + 1
+            raise ValidationError(
+                f"{path.name}: line {line}: not UTF-8 text (save the file as UTF-8)"
+            ) from error
     skip = _leading_comment_lines(data[:65536].decode("utf-8", errors="replace"))
     header = data.split(b"\n", skip + 1)[skip].decode()
     if "," not in header and "\t" not in header and len(header.split()) > 1:
@@ -167,6 +174,9 @@ def read_csv(path: Path) -> RawTable:
         )
     except pa.ArrowInvalid as error:
         raise _explain_parse_error(path, data, skip, delimiter, error) from error
+    if any(pa.types.is_binary(column.type) for column in table.columns):
+        # pyarrow reads a column with bytes that are not UTF-8 as binary instead of failing.
+        raise _explain_parse_error(path, data, skip, delimiter, pa.ArrowInvalid("invalid UTF8 data"))
     table = table.rename_columns([name.strip() for name in table.column_names])
     lines = _data_line_numbers(data, skip + 1, table.num_rows)
     return RawTable(table, lines, path.name, PhotometryFormat.CSV)
