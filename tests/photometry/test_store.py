@@ -345,3 +345,19 @@ def test_processors_are_plugins_by_type(
     log.write_text("open dome\nexpose\nclose dome\n")
     outcome = data_service.upload_data_product(store, "SN 2024abc", log, "log")
     assert outcome.product.type == "log" and outcome.product.details == {"lines": 3}
+
+
+def test_undo_in_any_order_never_resurrects_rows(store: Store) -> None:
+    first = upload(store, "SN 2024abc", TOM_SAMPLE)
+    second = upload(
+        store, "SN 2024abc", TOM_SAMPLE, allow_same_file=True, dedup=DedupPolicy(OnDuplicatePoint.UPDATE)
+    )
+    assert first.ingest is not None and second.ingest is not None
+    data_service.undo_photometry_upload(store, first.ingest.upload_id)  # its rows were replaced already
+    assert points(store, "SN 2024abc").num_rows == 4
+    data_service.undo_photometry_upload(store, second.ingest.upload_id)
+    # The first upload was undone: undoing the second must not bring its rows back.
+    assert points(store, "SN 2024abc").num_rows == 0
+    assert not (store.root / "photometry" / "replaced").exists() or not any(
+        (store.root / "photometry" / "replaced").iterdir()
+    )

@@ -159,3 +159,12 @@ def test_lists_hold_members(store: Store, targets: TargetService) -> None:
         lists.add("Nope", ["X"])
     assert lists.delete("Tonight") == 1
     assert targets.get("Y").lists == []
+
+
+def test_a_merge_that_brings_nothing_new_rewrites_nothing(store: Store, targets: TargetService) -> None:
+    targets.add({"name": "ZTF26aaaaaaa", "ra": "30", "dec": "30", "tags": ["sn"]})
+    shard_files = sorted((store.root / "db" / "targets").glob("*.json"))
+    before = {path: path.stat().st_mtime_ns for path in shard_files}
+    repeat = targets.add({"name": "ztf26aaaaaaa", "ra": "30", "dec": "30", "tags": ["sn"]}, OnDuplicate.MERGE)
+    assert repeat.action == "merged"
+    assert {path: path.stat().st_mtime_ns for path in shard_files} == before

@@ -131,3 +131,22 @@ def test_readers_never_see_a_torn_file(store: Store) -> None:
         stop.set()
         reader.join()
     assert errors == []
+
+
+def test_an_older_store_is_migrated_in_one_step_on_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tom_tui.store.store as store_module
+
+    store = Store.init(tmp_path / "s")
+    with store.transaction() as tx:
+        tx.write_json("db/notes.json", {"colour": "red"})
+
+    def rename_colour(tx: Transaction) -> None:
+        notes = tx.read_json("db/notes.json")
+        tx.write_json("db/notes.json", {"color": notes["colour"]})
+
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(store_module.MIGRATIONS, SCHEMA_VERSION, rename_colour)
+    migrated = Store.open(store.root)
+    assert migrated.manifest()["schema_version"] == SCHEMA_VERSION + 1
+    with migrated.read() as view:
+        assert view.read_json("db/notes.json") == {"color": "red"}

@@ -268,3 +268,44 @@ def test_low_bandwidth_mode_turns_off_animation_and_blinking(store: Store) -> No
             assert full.screen.query_one("#target-filter", Input).cursor_blink is True
 
     asyncio.run(scenario())
+
+
+def test_keys_can_be_remapped_in_the_store_config(store: Store) -> None:
+    from tom_tui.screens.target_forms import TargetFormScreen
+
+    with store.config_path.open("a") as config:
+        config.write('\n[tui.keys]\n"targets.add" = "n"\n')
+
+    async def scenario() -> None:
+        app = TomApp(Store.open(store.root), low_bandwidth=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, loaded(app))
+            from tom_tui.screens.commands import bindings_of
+
+            assert {b.id: b.key for b in bindings_of(app.screen)}["targets.add"] == "n"  # as `?` shows it
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, TargetsScreen)
+            await pilot.press("n")
+            await settle(pilot, lambda: isinstance(app.screen, TargetFormScreen))
+
+    asyncio.run(scenario())
+
+
+def test_an_empty_store_shows_an_empty_list_and_keys_do_nothing_harmful(fixed_env: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(fixed_env, Path)
+    empty = Store.init(fixed_env / "empty")
+
+    async def scenario() -> None:
+        app = TomApp(empty, low_bandwidth=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, loaded(app))
+            await pilot.press("down", "end", "pagedown", "enter", "e", "d", "m")
+            await pilot.pause()
+            assert isinstance(app.screen, TargetsScreen)
+            assert app.screen.query_one("#targets-status", StatusLine).text.startswith("0 of 0 targets")
+            assert app.errors == []
+
+    asyncio.run(scenario())

@@ -85,6 +85,7 @@ class TomApp(App[None]):
             self.animation_level = "none"
         self.poll_seconds = poll_seconds
         self.store_generation = store.generation()
+        self.keymap: dict[str, str] = {}  # binding id -> key, from the store config
         self.errors: list[str] = []  # every error shown to the user, newest last (for tests, too)
         self._paint_probe = os.environ.get(PAINT_PROBE_ENV)
 
@@ -96,6 +97,15 @@ class TomApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.store_label
+        # Remapped keys from the store's tom-tui.toml, by binding id:
+        #   [tui.keys]
+        #   "targets.add" = "n"
+        self.keymap = {
+            str(binding_id): str(key)
+            for binding_id, key in self.store.config.get("tui", {}).get("keys", {}).items()
+        }
+        if self.keymap:
+            self.set_keymap(self.keymap)
         self.set_interval(self.poll_seconds, self.check_store, name="store poll")
 
     # -- store changes --

@@ -23,13 +23,17 @@ def bindings_of(node: Any) -> list[Binding]:
     """The bindings tom-tui declares on a screen, widget or the app, one per action with all its
     keys (Textual's own scrolling keys for every container are left out: they are the same
     everywhere and would drown the list)."""
+    keymap: dict[str, str] = getattr(getattr(node, "app", node), "keymap", {})
     by_action: dict[str, Binding] = {}
     for cls in type(node).__mro__:
         if not cls.__module__.startswith("tom_tui."):
             continue
-        for binding in Binding.make_bindings(cls.__dict__.get("BINDINGS", [])):
-            if not binding.description:
+        for declared in Binding.make_bindings(cls.__dict__.get("BINDINGS", [])):
+            if not declared.description:
                 continue
+            binding = declared
+            if declared.id in keymap:
+                binding = dataclasses.replace(declared, key=keymap[declared.id])
             known = by_action.get(binding.action)
             if known is None:
                 by_action[binding.action] = binding

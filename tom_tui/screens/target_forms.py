@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
@@ -90,6 +91,12 @@ def problem_field(problem: str) -> str:
     return PROBLEM_FIELD.get(name, name)
 
 
+class TargetFetchedForEdit(Message):
+    def __init__(self, target: Target) -> None:
+        super().__init__()
+        self.target = target
+
+
 class TargetFormScreen(TomModal):
     """Add a target (``target_id`` None) or edit one. Dismisses with the saved target's id."""
 
@@ -104,6 +111,7 @@ class TargetFormScreen(TomModal):
         self.target_id = target_id
         self.original: Target | None = None
         self.saving = False
+        self._orbital_state = "absent"  # -> "mounting" -> "mounted"
 
     @staticmethod
     def field_row(name: str, label: str | None = None) -> list[Widget]:
@@ -163,7 +171,7 @@ class TargetFormScreen(TomModal):
                 yield Button("Cancel (Esc)", id="form-cancel", compact=True)
 
     def on_mount(self) -> None:
-        self.show_type(SIDEREAL)
+        self.query_one("#orbital-fields").display = False
         self.query_one("#field-name", Input).focus()
         if self.target_id is not None:
             self.query_one("#form-save", Button).disabled = True
@@ -171,12 +179,15 @@ class TargetFormScreen(TomModal):
 
     @work(thread=True, exclusive=True, group="form-load", exit_on_error=False, name="load target")
     def _load_worker(self, target_id: int) -> None:
-        target = TargetService(self.tom_app.store).get(f"#{target_id}")
-        self.app.call_from_thread(self.fill, target)
+        self.post_message(TargetFetchedForEdit(TargetService(self.tom_app.store).get(f"#{target_id}")))
 
-    def fill(self, target: Target) -> None:
+    @on(TargetFetchedForEdit)
+    async def fetched(self, message: TargetFetchedForEdit) -> None:
+        await self.fill(message.target)
+
+    async def fill(self, target: Target) -> None:
+        await self.show_type(target.type)
         self.original = target
-        self.show_type(target.type)
         for name in self.field_names():
             self.query_one(f"#field-{name}", Input).value = form_text(getattr(target, name))
         self.query_one("#field-type", Select).value = target.type
@@ -185,28 +196,29 @@ class TargetFormScreen(TomModal):
         self.query_one("#field-extra", TextArea).text = "\n".join(
             f"{key} = {form_text(value)}" for key, value in target.extra.items()
         )
-        self.show_type(target.type)
         self.query_one("#form-save", Button).disabled = False
 
     @property
     def orbital_rows_mounted(self) -> bool:
-        return bool(self.query("#field-scheme"))
+        return self._orbital_state == "mounted"
 
     def field_names(self) -> tuple[str, ...]:
         """The text fields on the form now."""
         orbital = ORBITAL_FIELDS if self.orbital_rows_mounted else ()
         return (*MAIN_FIELDS, *SIDEREAL_EXTRA_FIELDS, *orbital)
 
-    def show_type(self, target_type: str) -> None:
+    async def show_type(self, target_type: str) -> None:
         orbital = self.query_one("#orbital-fields", Vertical)
-        if target_type != SIDEREAL and not self.orbital_rows_mounted:
-            orbital.mount(*self.orbital_rows())
+        if target_type != SIDEREAL and self._orbital_state == "absent":
+            self._orbital_state = "mounting"
+            await orbital.mount(*self.orbital_rows())
+            self._orbital_state = "mounted"
         self.query_one("#sidereal-fields").display = target_type == SIDEREAL
         orbital.display = target_type != SIDEREAL
 
     @on(Select.Changed, "#field-type")
-    def type_changed(self, event: Select.Changed) -> None:
-        self.show_type(str(event.value))
+    async def type_changed(self, event: Select.Changed) -> None:
+        await self.show_type(str(event.value))
 
     # -- collecting and saving --
     def collect(self) -> tuple[dict[str, Any], list[str]]:

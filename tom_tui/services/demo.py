@@ -55,7 +55,89 @@ def add_sky_targets(context: DemoContext) -> str:
     return f"{created} new target(s) from the simulated sky ({len(targets)} known)"
 
 
-DEMO_STEPS: list[DemoStep] = [add_sky_targets]
+def add_survey_photometry(context: DemoContext) -> str:
+    """A year of simulated survey photometry for every demo target that has none yet."""
+    from tom_tui.services.photometry import ingest_simulated, photometry_summary
+
+    by_name = {obj.name: obj for obj in context.sky.objects_known_at(context.now_mjd)}
+    with context.store.transaction() as tx:
+        index = TargetRepository(tx).index.table
+        summary = photometry_summary(tx)
+        has_points = set(summary.column("target_id").to_pylist()) if summary.num_rows else set()
+        pairs = [
+            (target_id, by_name[name])
+            for target_id, name in zip(index.column("id").to_pylist(), index.column("name").to_pylist(), strict=True)
+            if name in by_name and target_id not in has_points and by_name[name].elements is None
+        ]
+        results = ingest_simulated(tx, pairs, context.now_mjd - 365.0, context.now_mjd)
+    points = sum(result.added for result in results)
+    return f"{points} photometry points for {len({result.target_id for result in results})} target(s)"
+
+
+def add_alerts(context: DemoContext) -> str:
+    """Import the simulated broker's alerts of the last day (new transients, with history)."""
+    from tom_tui.adapters.brokers import make_broker
+    from tom_tui.services.ingest import ingest_broker_alerts
+
+    broker = make_broker("simulated", context.store.config, context.store.root)
+    alerts = broker.query(lookback_days=1.0)
+    report = ingest_broker_alerts(context.store, broker, alerts, lists=["Transients"])
+    counts = report.counts()
+    return (
+        f"{len(alerts)} alert(s) from the simulated broker: {counts['created']} new target(s), "
+        f"{counts['updated']} updated, {counts['photometry']} points"
+    )
+
+
+def add_observations(context: DemoContext) -> str:
+    """Ask the simulated telescope to follow the three newest supernova candidates, once."""
+    from tom_tui.errors import TomError
+    from tom_tui.services.observations import ObservationService
+
+    service = ObservationService(context.store)
+    if service.records():
+        return "observations already requested"
+    newest = sorted(
+        (obj for obj in context.sky.objects_known_at(context.now_mjd) if obj.kind == "SN Ia"),
+        key=lambda obj: obj.discovery_mjd or 0.0,
+    )[-3:]
+    requested = 0
+    for obj in newest:
+        try:
+            service.request(obj.name)
+            requested += 1
+        except TomError:
+            continue  # not observable from the simulated site this week: no request
+    return f"{requested} observation request(s) at the simulated telescope"
+
+
+DEMO_JOBS = """
+# Added by `tom-tui demo`: the simulated broker and telescope, run by `tom-tui cron`.
+[[jobs]]
+name = "simulated-broker"
+kind = "broker_query"
+every = "30m"
+broker = "simulated"
+options = { lookback_days = 1 }
+
+[[jobs]]
+name = "observation-update"
+kind = "observation_update"
+every = "10m"
+"""
+
+
+def add_jobs(context: DemoContext) -> str:
+    if context.store.config.get("jobs"):
+        return "jobs already configured"
+    config = context.store.config_path.read_text()
+    from tom_tui.store.transaction import atomic_write_bytes
+
+    atomic_write_bytes(context.store.config_path, (config + DEMO_JOBS).encode())
+    return "2 scheduled jobs configured (run them with `tom-tui cron`)"
+
+
+DEMO_STEPS: list[DemoStep] = [add_sky_targets, add_survey_photometry, add_alerts, add_observations, add_jobs]
 
 
 def build_demo_store(path: Path, progress: Callable[[str], None] | None = None) -> Store:

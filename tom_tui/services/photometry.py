@@ -92,7 +92,8 @@ def ingest_batch(
 ) -> list[IngestResult]:
     """Store measurements of many targets as ONE undoable upload (brokers, the demo, imports).
 
-    Summaries and the upload record are written once for the whole batch.
+    Summaries and the upload record are written once for the whole batch. ``line_numbers`` (file
+    lines of the rows, for error messages) only makes sense for a batch of one table.
     """
     policy = policy or DedupPolicy()
     upload_id = tx.next_id(UPLOAD_COUNTER)
@@ -183,6 +184,10 @@ def undo_upload(tx: Transaction, upload_id: int) -> PhotometryUpload:
                 tx, bucket, pa.concat_tables([current, in_bucket.cast(STORED_SCHEMA)])
             )
         tx.delete(replaced_rel)
+    # Rows of this upload that a later upload replaced must not come back when that one is undone.
+    photometry_store.rewrite_replaced(
+        tx, lambda rows: rows.filter(pc.not_equal(rows.column("upload_id"), upload_id))
+    )
     photometry_store.refresh_summary(tx, upload.target_ids)
     _drop_empty_summaries(tx, upload.target_ids)
     repository.remove_upload(upload_id)

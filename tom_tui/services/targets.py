@@ -191,8 +191,12 @@ def add_targets(
                 owner = index.id_for_key(simplify_name(name))
                 if owner is not None:
                     claimed.setdefault(simplify_name(name), owner)
+        already_changed = match.existing_id in changed
+        before = None if already_changed else existing.to_document(copy=True)
         merged = merge_into(existing, target, claimed)
-        changed[match.existing_id] = merged
+        # A repeat alert for a known object usually brings nothing new: then nothing is rewritten.
+        if already_changed or merged.to_document(copy=False) != before:
+            changed[match.existing_id] = merged
         outcomes.append(AddOutcome(merged, "merged", match))
 
     if problems:

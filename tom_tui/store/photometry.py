@@ -17,7 +17,7 @@ rewritten as one sorted main file) when it collects too many delta files or rows
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -215,6 +215,7 @@ def delete_target_points(tx: Transaction, target_id: int) -> None:
     kept = table.filter(pc.not_equal(table.column("target_id"), target_id))
     if kept.num_rows != table.num_rows:
         write_bucket(tx, bucket, kept)
+    rewrite_replaced(tx, lambda rows: rows.filter(pc.not_equal(rows.column("target_id"), target_id)))
 
 
 def move_target_points(tx: Transaction, from_id: int, to_id: int) -> None:
@@ -226,6 +227,28 @@ def move_target_points(tx: Transaction, from_id: int, to_id: int) -> None:
     to_bucket = bucket_of(to_id)
     existing = read_bucket(tx, to_bucket)
     write_bucket(tx, to_bucket, pa.concat_tables([existing, _conform(moved)]))
+
+    def retarget(rows: pa.Table) -> pa.Table:
+        ids = np.asarray(rows.column("target_id").to_numpy(), dtype=np.int64)
+        return rows.set_column(
+            0, "target_id", pa.array(np.where(ids == from_id, to_id, ids), type=pa.int64())
+        )
+
+    rewrite_replaced(tx, retarget)
+
+
+def rewrite_replaced(tx: Transaction, change: Callable[[pa.Table], pa.Table]) -> None:
+    """Apply ``change`` to the kept-for-undo rows of every upload (after undo, delete, merge),
+    so that a later undo never brings back rows of a removed upload or target."""
+    for rel in tx.list_dir(f"{ROOT}/replaced"):
+        table = tx.read_parquet(rel)
+        if table is None:
+            continue
+        changed = change(table)
+        if changed.num_rows == 0:
+            tx.delete(rel)
+        elif not changed.equals(table):
+            tx.write_parquet(rel, changed)
 
 
 # -- summaries --
