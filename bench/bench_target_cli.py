@@ -33,7 +33,7 @@ def main() -> None:
         store = workdir / "store"
         subprocess.run([*TOM_TUI, "init", str(store)], check=True, capture_output=True)
         subprocess.run(
-            [*TOM_TUI, "--store", str(store), "target", "import", str(csv_path)],
+            [*TOM_TUI, "--store", str(store), "target", "import", str(csv_path), "--on-duplicate", "skip"],
             check=True,
             capture_output=True,
         )

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from tom_tui.errors import ValidationError
@@ -79,7 +79,7 @@ FIELD_HELP = {
 _IGNORED_IN_NAMES = str.maketrans("", "", " \t\n\r\f\v-_()")
 
 
-@lru_cache(maxsize=1 << 18)
+@cache  # bulk imports ask for the same names several times; a store's names are bounded
 def simplify_name(name: str) -> str:
     """The form two names are compared in: case, spaces, ``-``, ``_`` and parentheses ignored."""
     return name.translate(_IGNORED_IN_NAMES).lower()

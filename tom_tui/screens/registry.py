@@ -35,10 +35,10 @@ class TargetTabEntry:
 
 SCREENS: list[ScreenEntry] = [
     ScreenEntry("targets", "Targets", "tom_tui.screens.targets:TargetsScreen", key="f2"),
-    # ScreenEntry("alerts", "Alerts", "tom_tui.screens.alerts:AlertsScreen", key="f3"),
-    # ScreenEntry("observations", "Observations", "tom_tui.screens.observations:ObservationsScreen"),
-    # ScreenEntry("plan", "Night plan", "tom_tui.screens.plan:PlanScreen", key="f5"),
-    # ScreenEntry("jobs", "Jobs", "tom_tui.screens.jobs:JobsScreen", key="f6"),
+    ScreenEntry("alerts", "Alerts", "tom_tui.screens.alerts:AlertsScreen", key="f3"),
+    ScreenEntry("observations", "Observations", "tom_tui.screens.observations:ObservationsScreen", key="f4"),
+    ScreenEntry("plan", "Night plan", "tom_tui.screens.plan:PlanScreen", key="f6"),
+    ScreenEntry("jobs", "Jobs", "tom_tui.screens.jobs:JobsScreen", key="f7"),
 ]
 
 TARGET_TABS: list[TargetTabEntry] = [

@@ -99,6 +99,9 @@ class TargetsScreen(TomScreen):
             "r", "reverse_sort", "Reverse", show=False, id="targets.reverse", tooltip="reverse the order"
         ),
         Binding("a", "add_target", "Add", id="targets.add", tooltip="add a target"),
+        Binding(
+            "n", "resolve_name", "Resolve", id="targets.resolve", tooltip="resolve a name in catalogs and add it"
+        ),
         Binding("e", "edit_target", "Edit", show=False, id="targets.edit", tooltip="edit the target"),
         Binding(
             "d,delete",
@@ -361,6 +364,11 @@ class TargetsScreen(TomScreen):
         from tom_tui.screens.target_forms import TargetFormScreen
 
         self.app.push_screen(TargetFormScreen(None), self._target_saved)
+
+    def action_resolve_name(self) -> None:
+        from tom_tui.screens.resolve import ResolveScreen
+
+        self.app.push_screen(ResolveScreen(), self._target_saved)
 
     def action_edit_target(self) -> None:
         from tom_tui.screens.target_forms import TargetFormScreen

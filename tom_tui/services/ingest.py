@@ -28,6 +28,7 @@ from tom_tui.errors import ValidationError
 from tom_tui.processing.photometry.dedup import DedupPolicy, OnDuplicatePoint
 from tom_tui.services.alert_photometry import store_photometry
 from tom_tui.services.alert_rules import AlertCandidate, AlertRule, load_rules, match_rules
+from tom_tui.services.bulk import cyclic_gc_paused
 from tom_tui.services.targets import DEFAULT_DUPLICATE_RADIUS_ARCSEC, OnDuplicate, add_targets, ensure_lists
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
@@ -239,16 +240,17 @@ def ingest_alert_files(
     photometry_writer: PhotometryWriter | None = None,
     workers: int = 1,
 ) -> IngestReport:
-    batch: AlertBatch = read_alerts(paths, workers=workers)
-    report = ingest_candidates(
-        store,
-        [candidate_from_packet(p) for p in batch.packets],
-        batch.photometry,
-        rules_only=rules_only,
-        lists=lists,
-        photometry_writer=photometry_writer,
-        alert_count=len(batch.packets) + len(batch.skipped),
-    )
+    with cyclic_gc_paused():
+        batch: AlertBatch = read_alerts(paths, workers=workers)
+        report = ingest_candidates(
+            store,
+            [candidate_from_packet(p) for p in batch.packets],
+            batch.photometry,
+            rules_only=rules_only,
+            lists=lists,
+            photometry_writer=photometry_writer,
+            alert_count=len(batch.packets) + len(batch.skipped),
+        )
     report.skipped.extend(batch.skipped)
     return report
 

@@ -30,6 +30,7 @@ from tom_tui.domain.target import (
     Target,
     build_target,
     parse_extra_value,
+    simplify_name,
 )
 from tom_tui.errors import ValidationError
 
@@ -199,8 +200,6 @@ def _rows_to_targets(
 def _unique_aliases(name: str, aliases: list[str]) -> list[str]:
     if not aliases:
         return []
-    from tom_tui.domain.target import simplify_name
-
     own = simplify_name(name)
     unique = aliases if len(aliases) < 2 else list(dict.fromkeys(aliases))
     return [alias for alias in unique if simplify_name(alias) != own]

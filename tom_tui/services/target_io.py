@@ -12,6 +12,7 @@ from tinydb import Query
 from tom_tui.clock import now_iso
 from tom_tui.domain.target import Target
 from tom_tui.errors import NotFoundError, TomError, ValidationError
+from tom_tui.services.bulk import cyclic_gc_paused
 from tom_tui.services.hooks import target_data_holders
 from tom_tui.services.target_csv import read_target_csv
 from tom_tui.services.targets import AddOutcome, OnDuplicate, TargetService, add_targets, ensure_lists
@@ -56,6 +57,12 @@ class TargetImporter:
         dry_run: bool = False,
     ) -> ImportReport:
         """Import every target of a CSV in one transaction: all of it, or (on any error) none."""
+        with cyclic_gc_paused():
+            return self._import_csv(path, on_duplicate, skip_invalid, dry_run)
+
+    def _import_csv(
+        self, path: Path, on_duplicate: OnDuplicate, skip_invalid: bool, dry_run: bool
+    ) -> ImportReport:
         targets, labels, problems = read_target_csv(path)
         if problems and not skip_invalid:
             raise ValidationError(

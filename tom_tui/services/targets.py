@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -19,7 +20,7 @@ from tom_tui.domain.target import Target, build_target, parse_dec, parse_ra, sim
 from tom_tui.errors import DuplicateError, ValidationError
 from tom_tui.services.hooks import target_data_holders
 from tom_tui.store.store import Store
-from tom_tui.store.target_index import TargetIndex, chord_for, unit_vectors
+from tom_tui.store.target_index import TargetIndex, close_pairs
 from tom_tui.store.targets import TargetRepository
 from tom_tui.store.transaction import Transaction
 
@@ -241,34 +242,31 @@ def _position_matcher(index: TargetIndex, targets: Sequence[Target], radius_arcs
 
         return one_by_one
 
-    from scipy.spatial import cKDTree
-
     rows = [i for i, t in enumerate(targets) if t.is_sidereal and t.ra is not None and t.dec is not None]
-    chord = chord_for(radius_arcsec)
     stored_hits: dict[int, tuple[int, float]] = {}
     earlier_hits: dict[int, tuple[int, float]] = {}
     if rows:
-        ra = np.array([targets[i].ra for i in rows], dtype=np.float64)
-        dec = np.array([targets[i].dec for i in rows], dtype=np.float64)
-        xyz = unit_vectors(ra, dec)
         stored_ra = index.table.column("ra").to_numpy(zero_copy_only=False).astype(np.float64)
         stored_dec = index.table.column("dec").to_numpy(zero_copy_only=False).astype(np.float64)
         valid = np.flatnonzero(np.isfinite(stored_ra) & np.isfinite(stored_dec))
-        if valid.size:
-            tree = cKDTree(unit_vectors(stored_ra[valid], stored_dec[valid]))
-            distance, nearest = tree.query(xyz, distance_upper_bound=chord)
-            for k in np.flatnonzero(np.isfinite(distance)):
-                stored_row = valid[nearest[k]]
-                separation = _chord_to_arcsec(float(distance[k]))
-                stored_hits[rows[k]] = (int(index.ids[stored_row]), separation)
-        pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray")
-        for first, second in sorted(map(tuple, pairs.tolist()), key=lambda p: (max(p), min(p))):
-            early, late = rows[min(first, second)], rows[max(first, second)]
-            if late not in earlier_hits:
-                earlier_hits[late] = (
-                    early,
-                    _chord_to_arcsec(float(np.linalg.norm(xyz[first] - xyz[second]))),
-                )
+        # One array: the new targets first, then the stored ones.
+        ra = np.concatenate([np.array([targets[i].ra for i in rows], dtype=np.float64), stored_ra[valid]])
+        dec = np.concatenate([np.array([targets[i].dec for i in rows], dtype=np.float64), stored_dec[valid]])
+        new_count = len(rows)
+        first, second, separation = close_pairs(ra, dec, radius_arcsec)
+        # Closest pairs first, so the first hit kept for a target is its nearest.
+        for a, b, arcsec in sorted(
+            zip(first.tolist(), second.tolist(), separation.tolist(), strict=True), key=lambda pair: pair[2]
+        ):
+            if a >= new_count:
+                continue  # two stored targets: not this import's business
+            if b >= new_count:
+                stored_hits.setdefault(rows[a], (int(index.ids[valid[b - new_count]]), arcsec))
+            else:
+                late = rows[b]
+                earlier = earlier_hits.get(late)
+                if earlier is None or rows[a] < earlier[0]:
+                    earlier_hits[late] = (rows[a], arcsec)
 
     def batched(row: int) -> tuple[str, int, float] | None:
         if row in stored_hits:
@@ -280,10 +278,6 @@ def _position_matcher(index: TargetIndex, targets: Sequence[Target], radius_arcs
     return batched
 
 
-def _chord_to_arcsec(chord: float) -> float:
-    return float(np.degrees(2.0 * np.arcsin(min(1.0, chord / 2.0))) * 3600.0)
-
-
 def _separation(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
     from tom_tui.store.target_index import separation_arcsec
 
@@ -293,10 +287,10 @@ def _separation(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
 def filter_index(index: TargetIndex, query: TargetFilter) -> pa.Table:
     """The index rows a filter selects, sorted; the target list and `target list` both use this."""
     table = index.table
-    mask = None
+    mask: npt.NDArray[np.bool_] | None = None
 
-    def both(condition: Any) -> Any:
-        return condition if mask is None else pc.and_(mask, condition)
+    def both(condition: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        return condition if mask is None else mask & condition
 
     if query.name:
         needle = simplify_name(query.name)
@@ -305,24 +299,23 @@ def filter_index(index: TargetIndex, query: TargetFilter) -> pa.Table:
         parents = pc.list_parent_indices(keys).to_numpy()
         hit_rows = np.zeros(table.num_rows, dtype=bool)
         hit_rows[parents[flat_hits.to_numpy(zero_copy_only=False)]] = True
-        mask = both(pa.array(hit_rows))
+        mask = both(hit_rows)
     for tag in query.tags:
         mask = both(_list_contains(table.column("tags"), tag))
     for list_name in query.lists:
         mask = both(_list_contains(table.column("lists"), list_name))
     if query.type:
-        mask = both(pc.equal(table.column("type"), query.type.upper()))
-    if mask is not None:
-        table = table.filter(mask)
+        types = table.column("type").to_numpy(zero_copy_only=False)
+        mask = both(np.asarray(types == query.type.upper(), dtype=bool))
     if query.cone is not None:
+        # The full index keeps its KD-tree between calls; the other filters then thin the hits.
         ra, dec, radius = query.cone
-        sub_index = TargetIndex(table)
-        matches = sub_index.cone(ra, dec, radius)
-        rows = [m.row for m in matches]
-        table = table.take(pa.array(rows, pa.int64())).append_column(
-            "separation_arcsec", pa.array([m.separation_arcsec for m in matches], pa.float64())
-        )
-        return table  # nearest first
+        matches = [m for m in index.cone(ra, dec, radius) if mask is None or mask[m.row]]
+        rows = pa.array([m.row for m in matches], pa.int64())
+        separations = pa.array([m.separation_arcsec for m in matches], pa.float64())
+        return table.take(rows).append_column("separation_arcsec", separations)  # nearest first
+    if mask is not None and not mask.all():
+        table = table.filter(pa.array(mask))
     if query.sort and query.sort in table.column_names and table.num_rows:
         order = "descending" if query.descending else "ascending"
         column = table.column(query.sort)
@@ -333,13 +326,13 @@ def filter_index(index: TargetIndex, query: TargetFilter) -> pa.Table:
     return table
 
 
-def _list_contains(column: pa.ChunkedArray, value: str) -> pa.Array:
+def _list_contains(column: pa.ChunkedArray, value: str) -> npt.NDArray[np.bool_]:
     array = column.combine_chunks()
     flat = pc.list_flatten(array)
     parents = pc.list_parent_indices(array).to_numpy()
     hits = np.zeros(len(array), dtype=bool)
     hits[parents[pc.equal(flat, value).to_numpy(zero_copy_only=False)]] = True
-    return pa.array(hits)
+    return hits
 
 
 class TargetService:
