@@ -38,7 +38,7 @@ def write_target_csv(path: Path, count: int, seed: int = 2026) -> None:
                     f"ZTF26{number:07d}",
                     "SIDEREAL",
                     f"{rng.uniform(0, 360):.6f}",
-                    f"{rng.uniform(-90, 90):.6f}",
+                    f"{math.degrees(math.asin(rng.uniform(-1, 1))):.6f}",
                     "Survey, Bright" if number % 10 == 0 else "Survey",
                     f"{rng.uniform(0.001, 0.2):.4f}",
                     rng.choice(["SN Ia", "SN II", "TDE", "AGN"]),

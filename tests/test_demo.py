@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from tom_tui.cli.main import cli
 
 
-def test_demo_builds_every_part_and_refreshes_idempotently(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_builds_every_part_and_refreshes_idempotently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TOM_TUI_NOW", "2026-11-22T03:00:00+00:00")
     runner = CliRunner()
     store = tmp_path / "demo"

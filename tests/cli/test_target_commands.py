@@ -251,6 +251,7 @@ def test_export_then_import_into_an_empty_store_round_trips(run: RunCommand, tmp
         json.loads(runner.invoke(cli, ["--store", str(other), "target", "list", "--json"]).stdout),
         key=lambda t: t["name"],
     )
+
     def strip(targets: list[dict[str, object]]) -> list[dict[str, object]]:
         return [{k: v for k, v in t.items() if k not in {"id", "created", "modified"}} for t in targets]
 

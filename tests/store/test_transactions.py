@@ -133,7 +133,9 @@ def test_readers_never_see_a_torn_file(store: Store) -> None:
     assert errors == []
 
 
-def test_an_older_store_is_migrated_in_one_step_on_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_older_store_is_migrated_in_one_step_on_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tom_tui.store.store as store_module
 
     store = Store.init(tmp_path / "s")

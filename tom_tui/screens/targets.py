@@ -100,7 +100,11 @@ class TargetsScreen(TomScreen):
         ),
         Binding("a", "add_target", "Add", id="targets.add", tooltip="add a target"),
         Binding(
-            "n", "resolve_name", "Resolve", id="targets.resolve", tooltip="resolve a name in catalogs and add it"
+            "n",
+            "resolve_name",
+            "Resolve",
+            id="targets.resolve",
+            tooltip="resolve a name in catalogs and add it",
         ),
         Binding("e", "edit_target", "Edit", show=False, id="targets.edit", tooltip="edit the target"),
         Binding(

@@ -66,7 +66,9 @@ def add_survey_photometry(context: DemoContext) -> str:
         has_points = set(summary.column("target_id").to_pylist()) if summary.num_rows else set()
         pairs = [
             (target_id, by_name[name])
-            for target_id, name in zip(index.column("id").to_pylist(), index.column("name").to_pylist(), strict=True)
+            for target_id, name in zip(
+                index.column("id").to_pylist(), index.column("name").to_pylist(), strict=True
+            )
             if name in by_name and target_id not in has_points and by_name[name].elements is None
         ]
         results = ingest_simulated(tx, pairs, context.now_mjd - 365.0, context.now_mjd)
