@@ -13,10 +13,15 @@ import time
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tom_tui.store.store import Store
 from tom_tui.store.targets import SHARD_COUNT, TargetRepository
 from tom_tui.store.transaction import JOURNAL_NAME
+
+# These tests start many processes; they run on their own after the parallel part of the suite,
+# so that they neither slow down nor are slowed down by the rest.
+pytestmark = pytest.mark.serial
 
 WRITER = textwrap.dedent(
     """

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 
 
-async def settle(pilot: Pilot[None], until: Callable[[], bool] = lambda: True, attempts: int = 400) -> None:
+async def settle(pilot: Pilot[None], until: Callable[[], bool] = lambda: True, attempts: int = 2000) -> None:
     """Let workers finish and messages land until ``until()`` holds (fails the test if it never does)."""
     app = pilot.app
     for _ in range(attempts):
