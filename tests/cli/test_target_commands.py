@@ -274,3 +274,25 @@ def test_list_commands(run: RunCommand) -> None:
     assert run("list", "remove", "Tonight", "x").exit_code == 0
     assert run("list", "delete", "Tonight").exit_code == 0
     assert run("list", "show", "Tonight").exit_code == 1
+
+
+def test_list_shows_and_filters_on_the_latest_photometry(run: RunCommand) -> None:
+    run("target", "add", "bright", "--ra", "10", "--dec", "10")
+    run("target", "add", "faint", "--ra", "20", "--dec", "10")
+    run("target", "add", "no-data", "--ra", "30", "--dec", "10")
+    photometry = DATA / "photometry" / "tom_base_photometry_sample.csv"
+    assert run("data", "upload", "bright", str(photometry), "--type", "photometry").exit_code == 0
+    listed = run.json("target", "list")
+    by_name = {t["name"]: t["photometry"] for t in listed}  # type: ignore[index, union-attr]
+    assert by_name["bright"]["points"] > 0 and by_name["bright"]["latest_mag"] is not None
+    assert by_name["no-data"] == {
+        "points": 0,
+        "latest_mag": None,
+        "latest_filter": None,
+        "latest_mjd": None,
+        "peak_mag": None,
+    }
+    latest = by_name["bright"]["latest_mag"]
+    brighter = run.json("target", "list", "--brighter-than", str(latest + 0.01))
+    assert [t["name"] for t in brighter] == ["bright"]  # type: ignore[index, union-attr]
+    assert run.json("target", "list", "--brighter-than", str(latest - 0.01)) == []

@@ -18,7 +18,7 @@ from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.services.targets import TargetService
 from tom_tui.store.store import Store
 
-from .helpers import settle
+from .helpers import screen_text, settle
 
 
 def targets_screen(app: TomApp) -> TargetsScreen:
@@ -251,7 +251,7 @@ def test_a_failing_load_is_reported_not_swallowed(
             assert app.errors == ["index/targets.arrow: damaged"]
             assert app.is_running
 
-    monkeypatch.setattr(TargetService, "index", damaged)
+    monkeypatch.setattr(TargetService, "index_and_summary", damaged)
     asyncio.run(scenario())
 
 
@@ -307,5 +307,31 @@ def test_an_empty_store_shows_an_empty_list_and_keys_do_nothing_harmful(fixed_en
             assert isinstance(app.screen, TargetsScreen)
             assert app.screen.query_one("#targets-status", StatusLine).text.startswith("0 of 0 targets")
             assert app.errors == []
+
+    asyncio.run(scenario())
+
+
+def test_the_list_shows_each_targets_latest_magnitude(make_app: Callable[..., TomApp], store: Store) -> None:
+    from pathlib import Path
+
+    from tom_tui.services.data import upload_data_product
+    from tom_tui.services.targets import TargetFilter
+
+    sample = Path(__file__).parent.parent / "data" / "photometry" / "tom_base_photometry_sample.csv"
+    upload_data_product(store, "SN 2026abc", sample, "photometry")
+
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, loaded(app))
+            screen = app.screen
+            assert isinstance(screen, TargetsScreen)
+            rows = {screen.table.row_values(r)["name"]: screen.table.row_values(r) for r in range(7)}
+            latest = (
+                TargetService(store).query(TargetFilter(name="SN 2026abc")).column("last_det_mag")[0].as_py()
+            )
+            assert rows["SN 2026abc"]["last_det_mag"] == latest
+            assert rows["RR Lyr"]["last_det_mag"] is None
+            assert f"{latest:5.2f}" in screen_text(app)
 
     asyncio.run(scenario())

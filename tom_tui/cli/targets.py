@@ -11,7 +11,7 @@ import click
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
 from tom_tui.domain.target import FIELD_HELP, NUMERIC_FIELDS, SCHEMES, TARGET_TYPES, Target
 from tom_tui.errors import ValidationError
-from tom_tui.services.targets import OnDuplicate, TargetFilter, TargetService, parse_cone
+from tom_tui.services.targets import SUMMARY_COLUMNS, OnDuplicate, TargetFilter, TargetService, parse_cone
 
 ON_DUPLICATE = click.Choice([policy.value for policy in OnDuplicate])
 
@@ -56,6 +56,12 @@ def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--list", "lists", multiple=True, help="Only targets in this list (repeatable)."),
             click.option("--name", help="Only targets whose name or an alias contains this text."),
             click.option("--type", "target_type", type=click.Choice(TARGET_TYPES, case_sensitive=False)),
+            click.option(
+                "--brighter-than",
+                type=float,
+                metavar="MAG",
+                help="Only targets whose latest detection is brighter than MAG.",
+            ),
         ]
     ):
         function = decorator(function)
@@ -68,6 +74,7 @@ def build_filter(
     lists: tuple[str, ...],
     name: str | None,
     target_type: str | None,
+    brighter_than: float | None = None,
     sort: str = "name",
     descending: bool = False,
 ) -> TargetFilter:
@@ -77,6 +84,7 @@ def build_filter(
         lists=list(lists),
         type=target_type,
         cone=parse_cone(*cone) if cone else None,
+        brighter_than=brighter_than,
         sort=sort,
         descending=descending,
     )
@@ -192,6 +200,7 @@ def list_command(
     lists: tuple[str, ...],
     name: str | None,
     target_type: str | None,
+    brighter_than: float | None,
     sort: str,
     descending: bool,
     limit: int | None,
@@ -199,18 +208,27 @@ def list_command(
 ) -> None:
     """List targets, filtered and sorted (a cone search sorts nearest first)."""
     service = TargetService(app.store)
-    rows = service.query(build_filter(cone, tags, lists, name, target_type, sort, descending))
+    rows = service.query(build_filter(cone, tags, lists, name, target_type, brighter_than, sort, descending))
     if limit is not None:
         rows = rows.slice(0, limit)
     if as_json:
         targets = service.full_targets(rows)
-        separations = (
-            rows.column("separation_arcsec").to_pylist() if "separation_arcsec" in rows.column_names else None
-        )
-        payload = [t.to_json() for t in targets]
-        if separations is not None:
-            for item, separation in zip(payload, separations, strict=True):
-                item["separation_arcsec"] = separation
+        records = rows.select(
+            [c for c in ("separation_arcsec", *SUMMARY_COLUMNS) if c in rows.column_names]
+        ).to_pylist()
+        payload = []
+        for target, record in zip(targets, records, strict=True):
+            item = target.to_json()
+            if "separation_arcsec" in record:
+                item["separation_arcsec"] = record["separation_arcsec"]
+            item["photometry"] = {
+                "points": record["n_points"] or 0,
+                "latest_mag": record["last_det_mag"],
+                "latest_filter": record["last_det_filter"],
+                "latest_mjd": record["last_det_mjd"],
+                "peak_mag": record["peak_mag"],
+            }
+            payload.append(item)
         emit_json(payload)
         return
     records = rows.to_pylist()
@@ -218,14 +236,19 @@ def list_command(
         click.echo("No targets.", err=True)
         return
     width = min(max(len(r["name"]) for r in records), 32)
-    header = f"{'NAME':<{width}}  {'RA':>11}  {'DEC':>11}  {'TYPE':<12}  TAGS"
+    header = f"{'NAME':<{width}}  {'RA':>11}  {'DEC':>11}  {'TYPE':<12}  {'LATEST':>11}  TAGS"
     click.echo(header)
     for record in records:
         separation = f"  {record['separation_arcsec']:.2f}″" if "separation_arcsec" in record else ""
+        latest = (
+            f"{record['last_det_mag']:.2f} {record['last_det_filter'] or ''}"
+            if record.get("last_det_mag") is not None
+            else "—"
+        )
         click.echo(
             f"{record['name'][:width]:<{width}}  {format_ra(record['ra']):>11}  "
             f"{format_dec(record['dec']):>11}  "
-            f"{record['type']:<12}  {', '.join(record['tags'] or [])}{separation}"
+            f"{record['type']:<12}  {latest:>11}  {', '.join(record['tags'] or [])}{separation}"
         )
 
 
@@ -437,12 +460,13 @@ def export_command(
     lists: tuple[str, ...],
     name: str | None,
     target_type: str | None,
+    brighter_than: float | None,
 ) -> None:
     """Export targets to a TOM Toolkit target CSV (re-importable)."""
     from tom_tui.services.target_csv import write_target_csv
 
     service = TargetService(app.store)
-    rows = service.query(build_filter(cone, tags, lists, name, target_type))
+    rows = service.query(build_filter(cone, tags, lists, name, target_type, brighter_than))
     count = write_target_csv(path, service.full_targets(rows))
     click.echo(f"Exported {count} target(s) to {path}")
 

@@ -87,7 +87,8 @@ class AlertsScreen(TomScreen):
             yield Label("broker")
             yield Select(
                 [(n, n) for n in names],
-                value=names[0] if names else Select.BLANK,
+                # The simulated broker works offline; real brokers are one keypress away.
+                value="simulated" if "simulated" in names else (names[0] if names else Select.BLANK),
                 allow_blank=False,
                 id="alerts-broker",
                 compact=True,

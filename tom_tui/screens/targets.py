@@ -27,7 +27,7 @@ from tom_tui.screens.formatting import dec_dms, ra_hms
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.screens.widgets.target_table import TargetTable
-from tom_tui.services.targets import TargetFilter, TargetService, filter_index
+from tom_tui.services.targets import TargetFilter, TargetService, filter_index, with_photometry_summary
 from tom_tui.store.target_index import TargetIndex
 
 SORT_KEYS = ("name", "ra", "dec", "type", "created", "id")
@@ -60,8 +60,10 @@ class TargetsLoaded(Message):
         query: TargetFilter,
         keep_target_id: int | None,
         seconds: float,
+        summary: pa.Table,
     ) -> None:
         super().__init__()
+        self.summary = summary
         self.index = index
         self.ordered = ordered
         self.generation = generation
@@ -127,6 +129,7 @@ class TargetsScreen(TomScreen):
         super().__init__()
         self.query_filter = TargetFilter()
         self.index: TargetIndex | None = None
+        self.summary: pa.Table | None = None  # photometry summary, read with the index
         self.ordered: OrderedIndex | None = None
         self.generation = -1
         self.total = 0
@@ -171,12 +174,12 @@ class TargetsScreen(TomScreen):
     def _load_worker(self, query: TargetFilter, keep_target_id: int | None, reread: bool) -> None:
         worker = get_current_worker()
         started = time.perf_counter()
-        index, generation = self.index, self.generation
-        if reread or index is None:
+        index, generation, summary = self.index, self.generation, self.summary
+        if reread or index is None or summary is None:
             # The generation is read first: a commit landing in between only causes one more reload.
             store = self.tom_app.store
             generation = store.generation()
-            index = TargetService(store).index()
+            index, summary = TargetService(store).index_and_summary()
         # Sorting 100k names costs more than filtering them, so the sorted index is kept and each
         # keystroke only filters it (filtering keeps the order). Both steps are the store layer's.
         ordered = self.ordered
@@ -185,11 +188,20 @@ class TargetsScreen(TomScreen):
             ordered = OrderedIndex(
                 index, ordering.sort, ordering.descending, TargetIndex(filter_index(index, ordering))
             )
-        rows = filter_index(ordered.index, dataclasses.replace(query, sort=""))
+        rows = with_photometry_summary(
+            filter_index(ordered.index, dataclasses.replace(query, sort=""), summary), summary
+        )
         if not worker.is_cancelled:
             self.post_message(
                 TargetsLoaded(
-                    index, ordered, generation, rows, query, keep_target_id, time.perf_counter() - started
+                    index,
+                    ordered,
+                    generation,
+                    rows,
+                    query,
+                    keep_target_id,
+                    time.perf_counter() - started,
+                    summary,
                 )
             )
 
@@ -204,6 +216,7 @@ class TargetsScreen(TomScreen):
     @on(TargetsLoaded)
     def targets_loaded(self, message: TargetsLoaded) -> None:
         self.index = message.index
+        self.summary = message.summary
         self.ordered = message.ordered
         self.generation = message.generation
         self.total = len(message.index)

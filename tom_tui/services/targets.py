@@ -67,6 +67,7 @@ class TargetFilter:
     lists: list[str] = field(default_factory=list)
     type: str | None = None
     cone: tuple[float, float, float] | None = None  # ra, dec (deg), radius (arcsec)
+    brighter_than: float | None = None  # latest detection brighter than this magnitude
     sort: str = "name"
     descending: bool = False
 
@@ -284,8 +285,32 @@ def _separation(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
     return float(separation_arcsec(ra1, dec1, np.array([ra2]), np.array([dec2]))[0])
 
 
-def filter_index(index: TargetIndex, query: TargetFilter) -> pa.Table:
-    """The index rows a filter selects, sorted; the target list and `target list` both use this."""
+# Photometry summary columns the target list shows next to each target.
+SUMMARY_COLUMNS = ("n_points", "last_det_mag", "last_det_filter", "last_det_mjd", "peak_mag")
+
+
+def with_photometry_summary(rows: pa.Table, summary: pa.Table) -> pa.Table:
+    """``rows`` (index rows) with the summary columns appended; null for targets without points."""
+    ids = rows.column("id").to_numpy()
+    summary_ids = summary.column("target_id").to_numpy()
+    positions = np.searchsorted(summary_ids, ids)
+    clipped = np.minimum(positions, max(len(summary_ids) - 1, 0))
+    found = (
+        (positions < len(summary_ids)) & (summary_ids[clipped] == ids) if len(summary_ids) else positions < 0
+    )
+    take = pa.array(np.where(found, clipped, 0), pa.int64(), mask=~found)
+    for name in SUMMARY_COLUMNS:
+        column = summary.column(name)
+        rows = rows.append_column(
+            name, column.take(take) if len(summary_ids) else pa.nulls(len(ids), column.type)
+        )
+    return rows
+
+
+def filter_index(index: TargetIndex, query: TargetFilter, summary: pa.Table | None = None) -> pa.Table:
+    """The index rows a filter selects, sorted; the target list and `target list` both use this.
+
+    ``summary`` is the photometry summary (needed by ``brighter_than``)."""
     table = index.table
     mask: npt.NDArray[np.bool_] | None = None
 
@@ -307,6 +332,14 @@ def filter_index(index: TargetIndex, query: TargetFilter) -> pa.Table:
     if query.type:
         types = table.column("type").to_numpy(zero_copy_only=False)
         mask = both(np.asarray(types == query.type.upper(), dtype=bool))
+    if query.brighter_than is not None:
+        latest = with_photometry_summary(table.select(["id"]), summary) if summary is not None else None
+        if latest is None:
+            mask = both(np.zeros(table.num_rows, dtype=bool))
+        else:
+            magnitudes = latest.column("last_det_mag").to_numpy(zero_copy_only=False).astype(np.float64)
+            with np.errstate(invalid="ignore"):
+                mask = both(np.nan_to_num(magnitudes, nan=np.inf) <= query.brighter_than)
     if query.cone is not None:
         # The full index keeps its KD-tree between calls; the other filters then thin the hits.
         ra, dec, radius = query.cone
@@ -356,7 +389,16 @@ class TargetService:
             return TargetRepository(view).index
 
     def query(self, query: TargetFilter) -> pa.Table:
-        return filter_index(self.index(), query)
+        """Filtered, sorted index rows with the photometry summary columns appended."""
+        index, summary = self.index_and_summary()
+        return with_photometry_summary(filter_index(index, query, summary), summary)
+
+    def index_and_summary(self) -> tuple[TargetIndex, pa.Table]:
+        """The target index and the photometry summary, read together (one consistent view)."""
+        from tom_tui.store.photometry import read_summary
+
+        with self.store.read() as view:
+            return TargetRepository(view).index, read_summary(view)
 
     def full_targets(self, rows: pa.Table) -> list[Target]:
         with self.store.read() as view:

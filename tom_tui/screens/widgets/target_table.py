@@ -28,7 +28,21 @@ from textual.strip import Strip
 from tom_tui.screens.formatting import dec_dms, degrees, joined, ra_hms, target_kind
 
 ROW_BLOCK = 64  # rows converted from Arrow to Python at a time
-NEEDED_COLUMNS = ("id", "name", "type", "scheme", "ra", "dec", "tags", "lists", "aliases")
+NEEDED_COLUMNS = (
+    *("id", "name", "type", "scheme", "ra", "dec", "tags", "lists", "aliases"),
+    *("last_det_mag", "last_det_filter", "n_points"),  # photometry summary, when the rows carry it
+)
+
+
+def latest_magnitude(row: dict[str, Any]) -> str:
+    magnitude = row.get("last_det_mag")
+    if magnitude is None:
+        return ""
+    return f"{magnitude:5.2f} {(row.get('last_det_filter') or '')[-4:]}"
+
+
+def point_count(row: dict[str, Any]) -> str:
+    return str(row.get("n_points") or "")
 
 
 @dataclass(frozen=True)
@@ -44,9 +58,11 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("name", "Name", 20, lambda row: row["name"] or ""),
     TableColumn("ra", "RA", 11, lambda row: ra_hms(row["ra"])),
     TableColumn("dec", "Dec", 11, lambda row: dec_dms(row["dec"])),
+    TableColumn("", "Latest", 10, latest_magnitude),
     TableColumn("ra", "RA°", 9, lambda row: degrees(row["ra"]), align_right=True),
     TableColumn("dec", "Dec°", 9, lambda row: degrees(row["dec"]), align_right=True),
     TableColumn("type", "Type", 9, lambda row: target_kind(row["type"], row["scheme"])),
+    TableColumn("", "Pts", 5, point_count, align_right=True),
     TableColumn("", "Tags", 18, lambda row: joined(row["tags"])),
     TableColumn("", "Lists", 14, lambda row: joined(row["lists"])),
     TableColumn("", "Aliases", 30, lambda row: joined(row["aliases"])),
