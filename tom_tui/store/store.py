@@ -35,21 +35,54 @@ STORE_ENV = "TOM_TUI_STORE"
 
 DEFAULT_CONFIG = """\
 # tom-tui store configuration. Edit freely; tom-tui reads it on every command.
+# Every section is optional; the values shown commented out are the defaults.
 
 [targets]
 # Two targets closer than this are taken to be the same object (arcseconds).
 duplicate_radius_arcsec = 2.0
 
 [observatory]
-# Default site for visibility and night planning (an astropy site name or lon/lat/height).
+# Default site for visibility and night planning (an astropy site name or "LAT,LON,HEIGHT").
 site = "Roque de los Muchachos"
 
-# Scheduled jobs run by `tom-tui cron`. Example:
+# [observations]
+# default_facility = "simulated"          # or "lco", "manual"
+
+# Every service's address can point at a mirror:
+# [brokers.alerce]
+# base_url = "https://api.alerce.online/ztf/v1"
+# [catalogs.simbad]
+# base_url = "https://simbad.cds.unistra.fr/simbad/sim-tap"
+# [catalogs]
+# order = ["simbad", "ned", "tns", "mpc", "horizons"]
+# [facilities.lco]
+# proposal = "LCO2026B-001"
+
+# Scheduled jobs run by `tom-tui cron` (one crontab line: */5 * * * * tom-tui --store DIR cron):
 # [[jobs]]
-# name = "simulated-broker"
-# kind = "broker_query"
-# every = "30m"
+# name = "sky"
+# kind = "broker_query"                   # ingest_alerts, catalog_refresh, observation_update, followup, command
+# every = "30m"                           # or cron = "*/15 * * * *"
+# timeout = "10m"
 # broker = "simulated"
+# options = { lookback_days = 1 }
+
+# Alerts matching a rule are imported and tagged with the rule's name:
+# [[alert_rules]]
+# name = "bright-sne"
+# classification = ["SN candidate", "SN Ia"]
+# max_mag = 19.0
+
+# Status changes of observations by e-mail (password in $TOM_TUI_SMTP_PASSWORD):
+# [notifications.email]
+# host = "smtp.example.org"
+# port = 587
+# sender = "tom@example.org"
+# recipients = ["me@example.org"]
+
+# TUI keys, by binding id (shown with each key in the `?` screen):
+# [tui.keys]
+# "targets.add" = "n"
 """
 
 # Each migration takes the store root and upgrades it by one schema version, under the exclusive
