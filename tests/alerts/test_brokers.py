@@ -51,13 +51,31 @@ def test_alerce_ztf_object_and_detections(httpserver: HTTPServer, client: HttpCl
     httpserver.expect_request("/ztf/v1/objects/ZTF18abcgqmz/detections").respond_with_json(
         recorded("alerce_ztf_v1_object_ZTF18abcgqmz_detections.json")
     )
+    # No recorded non-detections answer exists in the shared data: this body follows the fields
+    # ALeRCE documents for /objects/{oid}/non_detections (tid, mjd, fid, diffmaglim).
+    httpserver.expect_request("/ztf/v1/objects/ZTF18abcgqmz/non_detections").respond_with_json(
+        [{"tid": "ztf", "mjd": 58285.4, "fid": 2, "diffmaglim": 20.31}]
+    )
     broker = AlerceBroker(base_url=httpserver.url_for("/ztf/v1"), client=client)
     [alert] = broker.query(oid="ZTF18abcgqmz")
     assert alert.name == "ZTF18abcgqmz"
     assert alert.ra == pytest.approx(279.90476625) and alert.dec == pytest.approx(-4.8708879)
     history = broker.photometry_history(alert).to_pylist()
-    assert [round(p["mjd"], 5) for p in history] == [58288.37787, 58347.19135]
+    assert [round(p["mjd"], 5) for p in history] == [58288.37787, 58347.19135, 58285.4]
     assert history[0]["filter"] == "g" and history[0]["mag"] == pytest.approx(18.770634)
+    assert history[2]["filter"] == "r" and history[2]["mag"] is None and history[2]["limit"] == 20.31
+
+
+def test_alerce_malformed_non_detections_name_the_url(httpserver: HTTPServer, client: HttpClient) -> None:
+    httpserver.expect_request("/ztf/v1/objects/ZTF18abcgqmz").respond_with_json(
+        recorded("alerce_ztf_v1_object_ZTF18abcgqmz.json")
+    )
+    httpserver.expect_request("/ztf/v1/objects/ZTF18abcgqmz/detections").respond_with_json([])
+    httpserver.expect_request("/ztf/v1/objects/ZTF18abcgqmz/non_detections").respond_with_json([{"mjd": 1}])
+    broker = AlerceBroker(base_url=httpserver.url_for("/ztf/v1"), client=client)
+    [alert] = broker.query(oid="ZTF18abcgqmz")
+    with pytest.raises(AdapterError, match=r"unexpected non-detections from .*non_detections"):
+        broker.photometry_history(alert)
     assert broker.to_target(alert)["extra"]["broker"] == "alerce"
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
+from textual.worker import WorkerCancelled
 
 from tom_tui.screens.app import TomApp
 from tom_tui.screens.observations import ObservationDetailScreen, ObservationsScreen, RequestFormScreen
@@ -22,7 +24,8 @@ from .conftest import Run
 
 async def settle(pilot: Pilot[None], until: Callable[[], bool], attempts: int = 400) -> None:
     for _ in range(attempts):
-        await pilot.app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a newer load replaced an older one
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         if until():
             return

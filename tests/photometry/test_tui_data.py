@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerCancelled
 from textual_plotext import PlotextPlot
 
 from tom_tui.screens import registry
@@ -29,7 +31,8 @@ TABS = [
 async def settle(pilot: object, until: Callable[[], bool], attempts: int = 300) -> None:
     app = pilot.app  # type: ignore[attr-defined]
     for _ in range(attempts):
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a newer load replaced an older one
+            await app.workers.wait_for_complete()
         await pilot.pause()  # type: ignore[attr-defined]
         if until():
             return

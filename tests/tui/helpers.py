@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 
 async def settle(pilot: Pilot[None], until: Callable[[], bool] = lambda: True, attempts: int = 2000) -> None:
     """Let workers finish and messages land until ``until()`` holds (fails the test if it never does)."""
     app = pilot.app
     for _ in range(attempts):
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a newer load replaced an older one
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if until():
             await pilot.pause()

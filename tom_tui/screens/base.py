@@ -28,10 +28,20 @@ class TomScreenMixin:
 
     @property
     def tom_app(self) -> TomApp:
+        from textual._context import NoActiveAppError
+
         from tom_tui.screens.app import TomApp
 
-        app = self.app  # type: ignore[attr-defined]
+        try:
+            app = self.app  # type: ignore[attr-defined]
+        except NoActiveAppError:
+            # A thread worker can outlive its screen (a dialog closed meanwhile): the app it was
+            # started from is still the right one.
+            app = self.__dict__.get("_tom_app_seen")
+            if app is None:
+                raise
         assert isinstance(app, TomApp)
+        self.__dict__["_tom_app_seen"] = app
         return app
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -35,6 +35,7 @@ from tom_tui.services import data as data_service
 from tom_tui.services.photometry import PLOT_COLUMNS
 from tom_tui.store.dataproducts import DataProduct
 from tom_tui.store.spectra import SpectrumRecord
+from tom_tui.store.store import Store
 
 STORE_POLL_SECONDS = 2.0
 
@@ -49,12 +50,22 @@ class _StoreWatching(Widget):
         self.target_id = target_id
         self.seen_generation = -1
 
+    @property
+    def store(self) -> Store:
+        """The app's store, remembered on first use: workers may finish after this panel left."""
+        store = self.__dict__.get("_store")
+        if store is None:
+            store = self.__dict__["_store"] = self.app.store  # type: ignore[attr-defined]
+        assert isinstance(store, Store)
+        return store
+
     def on_mount(self) -> None:
+        assert self.store is not None  # remembered now, on the app's thread
         self.set_interval(STORE_POLL_SECONDS, self._check_store, name="data tab store poll")
         self.reload()
 
     def _check_store(self) -> None:
-        generation = self.app.store.generation()  # type: ignore[attr-defined]
+        generation = self.store.generation()
         if generation != self.seen_generation:
             self.reload()
 
@@ -95,7 +106,7 @@ class LightCurvePanel(_StoreWatching):
         yield PlotextPlot(id="lightcurve-plot")
 
     def reload(self) -> None:
-        self._prepare(self.flux)
+        self._prepare(self.flux, self.point_budget())
 
     def point_budget(self) -> int:
         # A terminal cell holds one marker: ~12 points per column keeps every bin's extremes
@@ -103,11 +114,11 @@ class LightCurvePanel(_StoreWatching):
         return max(600, min(MAX_PLOT_POINTS, 12 * max(self.size.width, 80)))
 
     @work(thread=True, exclusive=True, group="lightcurve", exit_on_error=False, name="prepare light curve")
-    def _prepare(self, flux: bool) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+    def _prepare(self, flux: bool, point_budget: int) -> None:
+        store = self.store
         generation = store.generation()
         _target, points = data_service.photometry_of(store, f"#{self.target_id}", columns=PLOT_COLUMNS)
-        data = prepare_lightcurve(points, flux=flux, max_points=self.point_budget())
+        data = prepare_lightcurve(points, flux=flux, max_points=point_budget)
         self.post_message(LightCurvePrepared(data, generation))
 
     @on(LightCurvePrepared)
@@ -137,7 +148,7 @@ class LightCurvePanel(_StoreWatching):
 
     def action_toggle_flux(self) -> None:
         self.flux = not self.flux
-        self._prepare(self.flux)
+        self._prepare(self.flux, self.point_budget())
 
     def action_toggle_dates(self) -> None:
         self.dates = not self.dates
@@ -190,7 +201,7 @@ class SpectrumPanel(_StoreWatching):
 
     @work(thread=True, exclusive=True, group="spectrum", exit_on_error=False, name="load spectrum")
     def _load(self, index: int) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.store
         generation = store.generation()
         _target, records = data_service.spectra_of(store, f"#{self.target_id}")
         shown = None
@@ -276,7 +287,7 @@ class DataProductsPanel(_StoreWatching):
 
     @work(thread=True, exclusive=True, group="products", exit_on_error=False, name="load data products")
     def _load(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.store
         generation = store.generation()
         self.post_message(ProductsLoaded(data_service.list_products(store, f"#{self.target_id}"), generation))
 
@@ -323,7 +334,7 @@ class DataProductsPanel(_StoreWatching):
 
     @work(thread=True, exclusive=True, group="products-change", exit_on_error=False, name="upload data")
     def _upload(self, path: str, data_type: str) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.store
         outcome = data_service.upload_data_product(
             store, f"#{self.target_id}", Path(path).expanduser(), data_type
         )
@@ -348,7 +359,7 @@ class DataProductsPanel(_StoreWatching):
         thread=True, exclusive=True, group="products-change", exit_on_error=False, name="delete data product"
     )
     def _delete(self, product_id: int) -> None:
-        product = data_service.delete_product(self.app.store, product_id)  # type: ignore[attr-defined]
+        product = data_service.delete_product(self.store, product_id)
         self.post_message(DataChanged(f"data product {product.id} deleted"))
 
     def action_undo_upload(self) -> None:
@@ -360,7 +371,7 @@ class DataProductsPanel(_StoreWatching):
 
     @work(thread=True, exclusive=True, group="products-change", exit_on_error=False, name="undo upload")
     def _undo(self, upload_id: int) -> None:
-        upload = data_service.undo_photometry_upload(self.app.store, upload_id)  # type: ignore[attr-defined]
+        upload = data_service.undo_photometry_upload(self.store, upload_id)
         self.post_message(DataChanged(f"upload {upload.id} undone: {upload.rows} points removed"))
 
     @on(DataChanged)

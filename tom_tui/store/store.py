@@ -61,7 +61,7 @@ site = "Roque de los Muchachos"
 # Scheduled jobs run by `tom-tui cron` (one crontab line: */5 * * * * tom-tui --store DIR cron):
 # [[jobs]]
 # name = "sky"
-# kind = "broker_query"                   # ingest_alerts, catalog_refresh, observation_update, followup, command
+# kind = "broker_query"  # also ingest_alerts, catalog_refresh, observation_update, followup, command
 # every = "30m"                           # or cron = "*/15 * * * *"
 # timeout = "10m"
 # broker = "simulated"

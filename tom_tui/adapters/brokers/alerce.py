@@ -1,7 +1,8 @@
 """ALeRCE (https://alerce.online): ZTF objects through API v1 and Rubin/LSST objects through the
 multi-survey API.
 
-ZTF: ``GET {base_url}/objects`` (filtered listing), ``/objects/{oid}``, ``/objects/{oid}/detections``.
+ZTF: ``GET {base_url}/objects`` (filtered listing), ``/objects/{oid}``, ``/objects/{oid}/detections``,
+``/objects/{oid}/non_detections`` (upper limits: ``diffmaglim`` per ``mjd`` and ``fid``).
 LSST: ``GET {lsst_base_url}/object_api/object?survey_id=lsst&oid=...`` and
 ``/lightcurve_api/detections?survey_id=lsst&oid=...``; LSST fluxes are in nJy.
 """
@@ -103,6 +104,40 @@ class AlerceBroker(Broker):
                 params={"survey_id": "lsst", "oid": alert.id},
             )
         return HttpRequest("GET", f"{self.base_url}/objects/{alert.id}/detections")
+
+    def photometry_history(self, alert: GenericAlert) -> pa.Table:
+        """Detections, plus for ZTF objects the non-detections as upper limits."""
+        detections = super().photometry_history(alert)
+        if alert.extra.get("survey") == "lsst":
+            return detections
+        request = HttpRequest("GET", f"{self.base_url}/objects/{alert.id}/non_detections")
+        payload = self.fetch(request)
+        try:
+            limits = self.parse_non_detections(alert, payload)
+        except (KeyError, TypeError, ValueError) as error:
+            raise AdapterError(
+                f"{self.label}: unexpected non-detections from {request.display_url()} "
+                f"({type(error).__name__}: {error})"
+            ) from None
+        return (
+            pa.concat_tables([detections, limits.cast(detections.schema)]) if limits.num_rows else detections
+        )
+
+    def parse_non_detections(self, alert: GenericAlert, payload: Any) -> pa.Table:
+        if not isinstance(payload, list):
+            raise AdapterError("ALeRCE: expected a list of non-detections")
+        columns = PhotometryColumns()
+        for item in payload:
+            columns.append(
+                alert.name,
+                float(item["mjd"]),
+                ZTF_FILTERS.get(int(item["fid"]), str(item["fid"])),
+                limit=finite_or_none(item.get("diffmaglim")),
+                telescope="P48",
+                instrument="ZTF",
+                source="alerce",
+            )
+        return columns.to_table()
 
     def parse_history(self, alert: GenericAlert, payload: Any) -> pa.Table:
         if not isinstance(payload, list):
