@@ -107,36 +107,33 @@ def _parse_sexagesimal(value: str, unit: str) -> float:
     return round(float(Angle(value, unit=unit).degree), 10)
 
 
-def parse_ra(value: Any) -> float | None:
-    """RA in degrees from degrees, ``HH:MM:SS.s``, ``HH MM SS`` or ``12h34m56s``."""
+def _parse_angle(field_name: str, value: Any, sexagesimal_unit: str) -> float | None:
+    """Degrees from a number or a sexagesimal string; None for an empty value."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        degrees = float(value)
+        return float(value)
     except (TypeError, ValueError):
-        text = str(value).strip()
         try:
-            degrees = _parse_sexagesimal(text, "hourangle")
+            return _parse_sexagesimal(str(value).strip(), sexagesimal_unit)
         except Exception:
-            raise ValidationError(f"ra: {value!r} is not an angle; expected {FIELD_HELP['ra']}") from None
-    if not math.isfinite(degrees) or not 0.0 <= degrees < 360.0:
+            raise ValidationError(
+                f"{field_name}: {value!r} is not an angle; expected {FIELD_HELP[field_name]}"
+            ) from None
+
+
+def parse_ra(value: Any) -> float | None:
+    """RA in degrees from degrees, ``HH:MM:SS.s``, ``HH MM SS`` or ``12h34m56s``."""
+    degrees = _parse_angle("ra", value, "hourangle")
+    if degrees is not None and (not math.isfinite(degrees) or not 0.0 <= degrees < 360.0):
         raise ValidationError(f"ra: {value!r} is outside [0, 360) degrees")
     return degrees
 
 
 def parse_dec(value: Any) -> float | None:
     """Dec in degrees from degrees, ``±DD:MM:SS.s``, ``±DD MM SS`` or ``-12d34m56s``."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        degrees = float(value)
-    except (TypeError, ValueError):
-        text = str(value).strip()
-        try:
-            degrees = _parse_sexagesimal(text, "deg")
-        except Exception:
-            raise ValidationError(f"dec: {value!r} is not an angle; expected {FIELD_HELP['dec']}") from None
-    if not math.isfinite(degrees) or not -90.0 <= degrees <= 90.0:
+    degrees = _parse_angle("dec", value, "deg")
+    if degrees is not None and (not math.isfinite(degrees) or not -90.0 <= degrees <= 90.0):
         raise ValidationError(f"dec: {value!r} is outside [-90, 90] degrees")
     return degrees
 
