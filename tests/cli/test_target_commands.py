@@ -296,3 +296,15 @@ def test_list_shows_and_filters_on_the_latest_photometry(run: RunCommand) -> Non
     brighter = run.json("target", "list", "--brighter-than", str(latest + 0.01))
     assert [t["name"] for t in brighter] == ["bright"]  # type: ignore[index, union-attr]
     assert run.json("target", "list", "--brighter-than", str(latest - 0.01)) == []
+
+
+def test_an_import_reports_its_stages_as_they_start(store: Store) -> None:
+    from tom_tui.services.target_io import TargetImporter
+    from tom_tui.services.targets import TargetService
+
+    stages: list[str] = []
+    TargetImporter(TargetService(store)).import_csv(
+        DATA / "targets" / "tom_base_target_import.csv", progress=stages.append
+    )
+    assert [stage.split()[0] for stage in stages] == ["reading", "checking", "writing"]
+    assert stages[1] == "checking 2 targets against the store for duplicates"

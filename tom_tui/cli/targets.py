@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,13 @@ def list_command(
         )
 
 
+def stage_printer() -> Callable[[str], None] | None:
+    """Stages of a long operation on stderr, for a person watching a terminal (not for scripts)."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda stage: click.echo(f"… {stage}", err=True)
+
+
 def print_target(target: Target) -> None:
     data = target.to_json()
     click.echo(f"{target.name}  (#{target.id}, {target.type})")
@@ -406,11 +414,10 @@ def import_command(
     if path is None:
         raise click.UsageError("give a CSV file to import, or --undo IMPORT_ID")
     policy = OnDuplicate(on_duplicate)
-    report = (
-        dry_run_import(importer, path, policy, skip_invalid)
-        if dry_run
-        else importer.import_csv(path, policy, skip_invalid)
-    )
+    if dry_run:
+        report = dry_run_import(importer, path, policy, skip_invalid)
+    else:
+        report = importer.import_csv(path, policy, skip_invalid, progress=stage_printer())
     for problem in report.invalid:
         click.echo(f"{path}: {problem}", err=True)
     if as_json:

@@ -55,15 +55,25 @@ class TargetImporter:
         on_duplicate: OnDuplicate = OnDuplicate.ERROR,
         skip_invalid: bool = False,
         dry_run: bool = False,
+        progress: Callable[[str], None] | None = None,
     ) -> ImportReport:
-        """Import every target of a CSV in one transaction: all of it, or (on any error) none."""
+        """Import every target of a CSV in one transaction: all of it, or (on any error) none.
+
+        ``progress`` hears about each stage (reading, duplicate checks, writing) as it starts."""
         with cyclic_gc_paused():
-            return self._import_csv(path, on_duplicate, skip_invalid, dry_run)
+            return self._import_csv(path, on_duplicate, skip_invalid, dry_run, progress or (lambda _: None))
 
     def _import_csv(
-        self, path: Path, on_duplicate: OnDuplicate, skip_invalid: bool, dry_run: bool
+        self,
+        path: Path,
+        on_duplicate: OnDuplicate,
+        skip_invalid: bool,
+        dry_run: bool,
+        progress: Callable[[str], None],
     ) -> ImportReport:
+        progress(f"reading {path}")
         targets, labels, problems = read_target_csv(path)
+        progress(f"checking {len(targets):,} targets against the store for duplicates")
         if problems and not skip_invalid:
             raise ValidationError(
                 f"{path}: {len(problems)} problem(s); nothing was imported",
@@ -110,6 +120,8 @@ class TargetImporter:
                 }
             )
             repo.flush()
+            if not dry_run:
+                progress(f"writing {report.created:,} new and {report.merged:,} merged targets")
             if dry_run:
                 raise _DryRun(report)
         return report
