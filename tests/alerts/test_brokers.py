@@ -115,6 +115,26 @@ def test_antares_locus_search_and_alerts(httpserver: HTTPServer, client: HttpCli
     assert history[0]["limit"] == pytest.approx(18.7413) and history[0]["filter"] == "r"
 
 
+def test_antares_cone_search_sends_a_sky_distance_filter(httpserver: HTTPServer, client: HttpClient) -> None:
+    # The recorded search answer is for this locus; here it answers a cone around the same place.
+    httpserver.expect_request("/v1/loci").respond_with_json(
+        recorded("antares_v1_loci_search_ZTF26abeuijw.json")
+    )
+    broker = AntaresBroker(base_url=httpserver.url_for("/v1"), client=client)
+    [alert] = broker.query(ra=59.7257, dec=23.7619, radius=5.0)
+    sent = json.loads(httpserver.log[0][0].args["elasticsearch_query[locus_listing]"])
+    assert sent["query"]["bool"]["filter"] == {
+        "sky_distance": {"distance": f"{5.0 / 3600.0} degree", "htm16": {"center": "59.7257 23.7619"}}
+    }
+    assert alert.name == "ZTF26abeuijw"
+    with pytest.raises(ValidationError, match="needs both"):
+        broker.query(dry_run=True, ra=59.7)
+    with pytest.raises(ValidationError, match="not a position on the sky"):
+        broker.query(dry_run=True, ra=400.0, dec=0.0)
+    with pytest.raises(ValidationError, match="give an object id"):
+        broker.query(dry_run=True)
+
+
 def test_fink_objects_groups_alert_rows_into_one_object(httpserver: HTTPServer, client: HttpClient) -> None:
     httpserver.expect_request(
         "/api/v1/objects", method="POST", json={"objectId": "ZTF19aaosfcb", "output-format": "json"}

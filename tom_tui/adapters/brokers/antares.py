@@ -1,5 +1,6 @@
 """ANTARES (NOIRLab, https://antares.noirlab.edu): loci searched with an Elasticsearch query through
 ``GET {base_url}/loci`` (JSON:API pages) and a locus's alerts through ``/loci/{locus_id}/alerts``.
+Cone searches use the index's ``sky_distance`` filter, as ANTARES's own client does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pyarrow as pa
 from tom_tui.adapters.alerts.photometry import PhotometryColumns, finite_or_none
 from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
 from tom_tui.adapters.http import HttpRequest
-from tom_tui.errors import AdapterError
+from tom_tui.errors import AdapterError, ValidationError
 
 # ANTARES passbands (ant_passband) → filter names used by tom-tui.
 PASSBANDS = {"g": "g", "R": "r", "i": "i", "u": "u", "r": "r", "z": "z", "y": "y"}
@@ -28,6 +29,9 @@ class AntaresBroker(Broker):
         QueryOption("tag", "str", None, "ANTARES filter tag, e.g. refitt_newsources_snrcut"),
         QueryOption("max_mag", "float", None, "newest alert brighter than this magnitude"),
         QueryOption("newer_than_mjd", "float", None, "newest alert after this MJD"),
+        QueryOption("ra", "float", None, "cone centre RA, degrees"),
+        QueryOption("dec", "float", None, "cone centre Dec, degrees"),
+        QueryOption("radius", "float", 10.0, "cone radius, arcsec"),
         QueryOption("limit", "int", 20, "results per page"),
     )
 
@@ -43,6 +47,28 @@ class AntaresBroker(Broker):
             filters.append(
                 {"range": {"properties.newest_alert_observation_time": {"gte": options["newer_than_mjd"]}}}
             )
+        if (options["ra"] is None) != (options["dec"] is None):
+            raise ValidationError("ra, dec: a cone search needs both (degrees)")
+        if options["ra"] is not None:
+            if not 0.0 <= options["ra"] < 360.0 or not -90.0 <= options["dec"] <= 90.0:
+                raise ValidationError(
+                    f"ra, dec: ({options['ra']}, {options['dec']}) is not a position on the sky"
+                )
+            if options["radius"] is None or options["radius"] <= 0:
+                raise ValidationError(
+                    f"radius: {options['radius']!r} must be a positive number of arcseconds"
+                )
+            # The sky_distance filter of ANTARES's locus index (an HTM level-16 index of positions).
+            filters.append(
+                {
+                    "sky_distance": {
+                        "distance": f"{options['radius'] / 3600.0} degree",
+                        "htm16": {"center": f"{options['ra']} {options['dec']}"},
+                    }
+                }
+            )
+        if not filters:
+            raise ValidationError("ANTARES: give an object id, a tag, a magnitude, a date or a cone")
         query = {"query": {"bool": {"filter": filters[0] if len(filters) == 1 else filters}}}
         return HttpRequest(
             "GET",
