@@ -335,3 +335,33 @@ def test_the_list_shows_each_targets_latest_magnitude(make_app: Callable[..., To
             assert f"{latest:5.2f}" in screen_text(app)
 
     asyncio.run(scenario())
+
+
+def test_the_magnitude_filter_keeps_targets_brighter_than_the_limit(
+    make_app: Callable[..., TomApp], store: Store
+) -> None:
+    from pathlib import Path
+
+    from tom_tui.services.data import upload_data_product
+
+    sample = Path(__file__).parent.parent / "data" / "photometry" / "tom_base_photometry_sample.csv"
+    upload_data_product(store, "SN 2026abc", sample, "photometry")  # latest detection ~15.6
+
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, loaded(app))
+            screen = app.screen
+            assert isinstance(screen, TargetsScreen)
+            await pilot.press("b")
+            await settle(pilot, lambda: isinstance(app.screen, OptionPicker))
+            await pilot.press("down", "down", "enter")  # "off", 14, then 16
+            await settle(pilot, lambda: screen.table.row_count == 1)
+            assert screen.table.row_values(0)["name"] == "SN 2026abc"
+            assert "latest mag < 16" in screen_text(app)
+            await pilot.press("b")
+            await settle(pilot, lambda: isinstance(app.screen, OptionPicker))
+            await pilot.press("enter")  # the first option: "off"
+            await settle(pilot, lambda: screen.table.row_count == 7)
+
+    asyncio.run(scenario())

@@ -48,6 +48,9 @@ class OrderedIndex:
         return (self.sort, self.descending)
 
 
+BRIGHTNESS_LIMITS = (14.0, 16.0, 17.0, 18.0, 18.5, 19.0, 19.5, 20.0, 21.0)
+
+
 class TargetsLoaded(Message):
     """A worker read and/or filtered the target index."""
 
@@ -95,6 +98,14 @@ class TargetsScreen(TomScreen):
             "l", "filter_list", "List", show=False, id="targets.filter_list", tooltip="filter by target list"
         ),
         Binding("c", "cone", "Cone", id="targets.cone", tooltip="cone search"),
+        Binding(
+            "b",
+            "filter_brightness",
+            "Brighter",
+            show=False,
+            id="targets.filter_brightness",
+            tooltip="filter by latest magnitude (brighter than)",
+        ),
         Binding("x", "clear_filters", "Clear", show=False, id="targets.clear", tooltip="clear all filters"),
         Binding("s", "cycle_sort", "Sort", id="targets.sort", tooltip="sort by the next column"),
         Binding(
@@ -253,6 +264,8 @@ class TargetsScreen(TomScreen):
         if query.cone:
             ra, dec, radius = query.cone
             parts.append(f"cone {radius:g}″ around {ra_hms(ra)} {dec_dms(dec)}")
+        if query.brighter_than is not None:
+            parts.append(f"latest mag < {query.brighter_than:g}")
         return "  ".join(parts)
 
     def update_status(self) -> None:
@@ -332,6 +345,22 @@ class TargetsScreen(TomScreen):
                 self.load_targets()
 
         self.app.push_screen(ConeScreen(self.query_filter.cone), chosen)
+
+    def action_filter_brightness(self) -> None:
+        from tom_tui.screens.dialogs import OptionPicker
+
+        current = self.query_filter.brighter_than
+        options = [("off", f"{'✓ ' if current is None else '  '}no magnitude filter")] + [
+            (str(limit), f"{'✓ ' if current == limit else '  '}latest detection brighter than {limit:g}")
+            for limit in BRIGHTNESS_LIMITS
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.query_filter.brighter_than = None if value == "off" else float(value)
+                self.load_targets()
+
+        self.app.push_screen(OptionPicker("Magnitude filter", options), chosen)
 
     def action_clear_filters(self) -> None:
         self.query_filter = dataclasses.replace(
