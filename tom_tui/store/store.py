@@ -151,7 +151,9 @@ class Store:
         root = root.expanduser()
         manifest_path = root / MANIFEST_NAME
         if not manifest_path.exists():
-            raise StoreError(f"{root}: no tom-tui store here; create one with `tom-tui init {root}`")
+            raise StoreError(
+                f"{root}: no tom-tui store here; create one with `tom-tui init {root}`, or try `tom-tui demo`"
+            )
         store = cls(root)
         manifest = store.manifest()
         version = int(manifest.get("schema_version", 0))
