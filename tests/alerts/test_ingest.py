@@ -298,3 +298,9 @@ def test_crossmatch_finds_every_pair_including_ra_wrap() -> None:
     assert alerts.tolist() == [0, 1, 2] and targets.tolist() == [0, 1, 2]
     assert separations[0] == pytest.approx(0.72, abs=0.01)  # across RA 0/360
     assert separations[1] == pytest.approx(0.72, abs=0.01)  # over the pole: 2 x 0.36″
+
+
+def test_alert_ingest_reports_its_stages(store: Store) -> None:
+    stages: list[str] = []
+    ingest_alert_files(store, [ZTF_FILES[0]], progress=stages.append)
+    assert stages == ["decoding alert files", "matching 1 alerts against the store and writing them"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
+from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app, stage_printer
 from tom_tui.errors import ValidationError
 
 # -- ingest --
@@ -45,7 +45,12 @@ def ingest_alerts(
     from tom_tui.services.ingest import ingest_alert_files
 
     report = ingest_alert_files(
-        app.store, paths, rules_only=rules_only, lists=lists, workers=workers or default_workers()
+        app.store,
+        paths,
+        rules_only=rules_only,
+        lists=lists,
+        workers=workers or default_workers(),
+        progress=stage_printer(),
     )
     _print_report(report.to_json(), as_json)
 

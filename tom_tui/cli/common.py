@@ -46,6 +46,13 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def stage_printer() -> Callable[[str], None] | None:
+    """Stages of a long operation on stderr, for a person watching a terminal (not for scripts)."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda stage: click.echo(f"… {stage}", err=True)
+
+
 def fail(message: str) -> None:
     """Print one error to stderr and exit with status 1."""
     click.echo(f"Error: {message}", err=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
+from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app, stage_printer
 from tom_tui.domain.target import FIELD_HELP, NUMERIC_FIELDS, SCHEMES, TARGET_TYPES, Target
 from tom_tui.errors import ValidationError
 from tom_tui.services.targets import SUMMARY_COLUMNS, OnDuplicate, TargetFilter, TargetService, parse_cone
@@ -251,13 +250,6 @@ def list_command(
             f"{format_dec(record['dec']):>11}  "
             f"{record['type']:<12}  {latest:>11}  {', '.join(record['tags'] or [])}{separation}"
         )
-
-
-def stage_printer() -> Callable[[str], None] | None:
-    """Stages of a long operation on stderr, for a person watching a terminal (not for scripts)."""
-    if not sys.stderr.isatty():
-        return None
-    return lambda stage: click.echo(f"… {stage}", err=True)
 
 
 def print_target(target: Target) -> None:

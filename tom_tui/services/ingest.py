@@ -239,9 +239,14 @@ def ingest_alert_files(
     lists: Sequence[str] = (),
     photometry_writer: PhotometryWriter | None = None,
     workers: int = 1,
+    progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
+    """Read alert packets and ingest them in one transaction; ``progress`` hears each stage."""
+    tell = progress or (lambda _stage: None)
     with cyclic_gc_paused():
+        tell("decoding alert files")
         batch: AlertBatch = read_alerts(paths, workers=workers)
+        tell(f"matching {len(batch.packets):,} alerts against the store and writing them")
         report = ingest_candidates(
             store,
             [candidate_from_packet(p) for p in batch.packets],
