@@ -25,6 +25,18 @@ def time_process(arguments: Sequence[str], runs: int = 5) -> tuple[float, list[f
     return statistics.median(times), times
 
 
+def import_into_new_store(store: Path, csv_path: Path) -> float:
+    """`tom-tui init` a store, then time `tom-tui target import` of ``csv_path`` into it (whole process)."""
+    subprocess.run([*TOM_TUI, "init", str(store)], check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [*TOM_TUI, "--store", str(store), "target", "import", str(csv_path), "--on-duplicate", "skip"],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
 def write_target_csv(path: Path, count: int, seed: int = 2026) -> None:
     """A TOM Toolkit target CSV with an alias, two lists and two extras per target."""
     rng = random.Random(seed)

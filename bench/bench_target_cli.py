@@ -10,12 +10,11 @@ Run: .venv/bin/python bench/bench_target_cli.py [--targets 100000]
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from _common import TOM_TUI, machine_note, time_process, write_target_csv
+from _common import TOM_TUI, import_into_new_store, machine_note, time_process, write_target_csv
 
 TARGET_S = 0.5
 
@@ -31,12 +30,7 @@ def main() -> None:
         csv_path = workdir / "targets.csv"
         write_target_csv(csv_path, arguments.targets)
         store = workdir / "store"
-        subprocess.run([*TOM_TUI, "init", str(store)], check=True, capture_output=True)
-        subprocess.run(
-            [*TOM_TUI, "--store", str(store), "target", "import", str(csv_path), "--on-duplicate", "skip"],
-            check=True,
-            capture_output=True,
-        )
+        import_into_new_store(store, csv_path)
         floor, _ = time_process([sys.executable, "-c", "import pyarrow"], arguments.runs)
         print(f"floor: python -c 'import pyarrow': {floor:.3f} s")
         counter = iter(range(10**6))
@@ -67,7 +61,16 @@ def main() -> None:
             f"target <= {TARGET_S} s: {'PASS' if add <= TARGET_S else 'FAIL'}"
         )
         show, _ = time_process(
-            [*TOM_TUI, "--store", str(store), "target", "show", "ZTF260054321", "--json"], arguments.runs
+            [
+                *TOM_TUI,
+                "--store",
+                str(store),
+                "target",
+                "show",
+                f"ZTF26{arguments.targets // 2:07d}",
+                "--json",
+            ],
+            arguments.runs,
         )
         print(
             f"tom-tui target show NAME --json on {arguments.targets:,} targets: median {show:.3f} s "

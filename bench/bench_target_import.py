@@ -13,12 +13,11 @@ import argparse
 import csv
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from _common import TOM_TUI, machine_note, write_target_csv
+from _common import import_into_new_store, machine_note, write_target_csv
 
 TARGET_S = 5.0
 
@@ -49,23 +48,7 @@ def main() -> None:
         times = []
         for run in range(arguments.runs):
             store = workdir / f"store{run}"
-            subprocess.run([*TOM_TUI, "init", str(store)], check=True, capture_output=True)
-            started = time.perf_counter()
-            subprocess.run(
-                [
-                    *TOM_TUI,
-                    "--store",
-                    str(store),
-                    "target",
-                    "import",
-                    str(csv_path),
-                    "--on-duplicate",
-                    "skip",
-                ],
-                check=True,
-                capture_output=True,
-            )
-            times.append(time.perf_counter() - started)
+            times.append(import_into_new_store(store, csv_path))
             shutil.rmtree(store)
         median = statistics.median(times)
         print(
