@@ -24,8 +24,8 @@ import numpy as np
 
 from tom_tui.adapters.alerts.avro import default_workers, read_alerts
 from tom_tui.domain.target import Target
-from tom_tui.services.ingest import ingest_alert_files
-from tom_tui.services.targets import OnDuplicate, add_targets
+from tom_tui.services.alerts.ingest import ingest_alert_files
+from tom_tui.services.targets.operations import OnDuplicate, add_targets
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 

@@ -62,7 +62,7 @@ class Portal(BaseHTTPRequestHandler):
 
 
 def build_store(root: Path, count: int, base_url: str) -> None:
-    from tom_tui.clock import now_iso
+    from tom_tui.domain.clock import now_iso
     from tom_tui.domain.target import build_target
     from tom_tui.store.observations import ObservationRecord, ObservationRepository, StatusChange
     from tom_tui.store.store import Store

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tom_tui.services import data as data_service
-from tom_tui.services.targets import TargetService
+from tom_tui.services.data import products as data_service
+from tom_tui.services.targets.operations import TargetService
 from tom_tui.store.store import Store
 
 ROWS = 1_000_000

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from tom_tui.processing.photometry.schema import STORED_SCHEMA
-from tom_tui.services.photometry import target_photometry
+from tom_tui.services.photometry.reads import target_photometry
 from tom_tui.store import photometry as photometry_store
 from tom_tui.store.store import Store
 

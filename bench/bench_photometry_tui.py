@@ -21,8 +21,8 @@ from tom_tui.screens import target_detail
 from tom_tui.screens.app import TomApp
 from tom_tui.screens.registry import TargetTabEntry
 from tom_tui.screens.target_data import LightCurvePanel
-from tom_tui.services import data as data_service
-from tom_tui.services.targets import TargetService
+from tom_tui.services.data import products as data_service
+from tom_tui.services.targets.operations import TargetService
 from tom_tui.store.store import Store
 
 POINTS = 100_000

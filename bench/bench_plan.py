@@ -23,7 +23,7 @@ RUNS = 5
 
 def build_store(root: Path, count: int) -> None:
     from tom_tui.domain.target import build_target
-    from tom_tui.services.targets import ensure_lists
+    from tom_tui.services.targets.operations import ensure_lists
     from tom_tui.store.store import Store
     from tom_tui.store.targets import TargetRepository
 

@@ -15,7 +15,7 @@ from tom_tui.adapters.brokers.fink import FinkBroker
 from tom_tui.adapters.brokers.lasair import LasairBroker
 from tom_tui.adapters.brokers.tns import TnsBroker
 from tom_tui.adapters.http import Credentials, HttpClient
-from tom_tui.errors import AdapterError, ValidationError
+from tom_tui.domain.errors import AdapterError, ValidationError
 from tom_tui.store.store import Store
 
 from .conftest import BROKERS

@@ -16,7 +16,7 @@ from tom_tui.adapters.catalogs.simbad import SimbadCatalog
 from tom_tui.adapters.http import HttpClient
 from tom_tui.cli.main import cli
 from tom_tui.domain.target import build_target
-from tom_tui.services.targets import TargetService
+from tom_tui.services.targets.operations import TargetService
 from tom_tui.store.store import Store
 
 from .conftest import CATALOGS

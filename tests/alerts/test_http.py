@@ -16,7 +16,7 @@ from tom_tui.adapters.http import (
     load_credentials,
     retry_after_seconds,
 )
-from tom_tui.errors import AdapterError, ValidationError
+from tom_tui.domain.errors import AdapterError, ValidationError
 
 from .conftest import RecordingSleep
 

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from tom_tui.adapters.alerts.avro import read_alerts
 from tom_tui.cli.main import cli
-from tom_tui.services.ingest import ingest_alert_files
-from tom_tui.services.targets import TargetService
+from tom_tui.services.alerts.ingest import ingest_alert_files
+from tom_tui.services.targets.operations import TargetService
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 
@@ -288,7 +288,7 @@ def test_parallel_reading_gives_the_same_batch(tmp_path: Path) -> None:
 def test_crossmatch_finds_every_pair_including_ra_wrap() -> None:
     import numpy as np
 
-    from tom_tui.services.alert_rules import crossmatch
+    from tom_tui.services.alerts.rules import crossmatch
 
     target_ra = np.array([359.9999, 10.0, 10.0, 180.0, np.nan])
     target_dec = np.array([0.0, 89.9999, -30.0, 45.0, 0.0])

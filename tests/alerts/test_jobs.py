@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from tom_tui.cli.main import cli
-from tom_tui.services.jobs import JOB_KINDS, JobSpec, job_kind, known_job_kinds, load_jobs, next_due
+from tom_tui.services.jobs.scheduler import JOB_KINDS, JobSpec, job_kind, known_job_kinds, load_jobs, next_due
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 

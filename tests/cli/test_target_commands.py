@@ -299,8 +299,8 @@ def test_list_shows_and_filters_on_the_latest_photometry(run: RunCommand) -> Non
 
 
 def test_an_import_reports_its_stages_as_they_start(store: Store) -> None:
-    from tom_tui.services.target_io import TargetImporter
-    from tom_tui.services.targets import TargetService
+    from tom_tui.services.targets.imports import TargetImporter
+    from tom_tui.services.targets.operations import TargetService
 
     stages: list[str] = []
     TargetImporter(TargetService(store)).import_csv(

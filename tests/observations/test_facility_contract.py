@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tom_tui.adapters.facilities.base import RequestOption, coerce_options, facility_names, load_facility
-from tom_tui.errors import NotFoundError
+from tom_tui.domain.errors import NotFoundError
 
 
 def test_the_built_in_facilities_are_found_through_their_entry_points() -> None:

@@ -13,8 +13,8 @@ from werkzeug import Request, Response
 
 from tom_tui.adapters.facilities.base import SubmittedObservation
 from tom_tui.adapters.facilities.lco import LCOFacility
+from tom_tui.domain.errors import AdapterError
 from tom_tui.domain.target import build_target
-from tom_tui.errors import AdapterError
 
 DATA = Path(__file__).parent.parent / "data" / "facilities" / "lco"
 TOKEN = "secret-token-123"

@@ -16,7 +16,7 @@ from tom_tui.screens.app import TomApp
 from tom_tui.screens.observations import ObservationDetailScreen, ObservationsScreen, RequestFormScreen
 from tom_tui.screens.plan import PlanScreen, TrackScreen
 from tom_tui.screens.widgets.status_line import StatusLine
-from tom_tui.services.observations import ObservationService
+from tom_tui.services.observations.requests import ObservationService
 from tom_tui.store.store import Store
 
 from .conftest import Run

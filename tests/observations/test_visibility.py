@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tom_tui.clock import to_mjd
+from tom_tui.domain.clock import to_mjd
 from tom_tui.processing.ephemeris import radec_from_elements
 from tom_tui.processing.visibility import (
     NightGrid,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tom_tui.services.targets import TargetService
+from tom_tui.services.targets.operations import TargetService
 from tom_tui.store.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 from tom_tui.processing.photometry import PhotometryFormat, ReadOptions, read_photometry
 from tom_tui.processing.photometry.timeformat import TimeFormat
 

@@ -7,7 +7,8 @@ import pytest
 
 from tom_tui.adapters.simulated.photometry import simulated_photometry
 from tom_tui.adapters.simulated.sky import SimulatedSky
-from tom_tui.services.photometry import ingest_batch, photometry_summary
+from tom_tui.services.photometry.engine import ingest_batch
+from tom_tui.services.photometry.reads import photometry_summary
 from tom_tui.store.store import Store
 
 
@@ -52,7 +53,7 @@ def test_variable_star_year_has_seasons_and_ingests(sky: SimulatedSky, tmp_path:
 
 
 def test_ingest_simulated_for_the_demo(sky: SimulatedSky, tmp_path: object) -> None:
-    from tom_tui.services.photometry import ingest_simulated
+    from tom_tui.services.photometry.engine import ingest_simulated
 
     chosen = [o for o in sky.objects if o.ra is not None][:20]
     store = Store.init(tmp_path / "store")  # type: ignore[operator]

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from astropy.table import QTable
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 from tom_tui.processing.spectra import SpectrumOptions, read_spectrum
-from tom_tui.services import data as data_service
-from tom_tui.services.data_export import export_spectra
+from tom_tui.services.data import products as data_service
+from tom_tui.services.data.export import export_spectra
 from tom_tui.store.spectra import SpectrumRepository
 from tom_tui.store.store import Store
 

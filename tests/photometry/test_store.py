@@ -9,14 +9,15 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from tom_tui.errors import NotFoundError, ValidationError
+from tom_tui.domain.errors import NotFoundError, ValidationError
 from tom_tui.processing.dataproducts import ProcessOptions
 from tom_tui.processing.photometry import ReadOptions, read_photometry
 from tom_tui.processing.photometry.dedup import DedupPolicy, OnDuplicatePoint
 from tom_tui.processing.photometry.timeformat import TimeFormat
-from tom_tui.services import data as data_service
-from tom_tui.services.photometry import ingest_batch, ingest_points, photometry_summary, target_photometry
-from tom_tui.services.targets import TargetService
+from tom_tui.services.data import products as data_service
+from tom_tui.services.photometry.engine import ingest_batch, ingest_points
+from tom_tui.services.photometry.reads import photometry_summary, target_photometry
+from tom_tui.services.targets.operations import TargetService
 from tom_tui.store import photometry as photometry_store
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository

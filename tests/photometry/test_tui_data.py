@@ -16,7 +16,7 @@ from tom_tui.screens.app import TomApp
 from tom_tui.screens.target_data import DataProductsPanel, LightCurvePanel, SpectrumPanel, UploadDialog
 from tom_tui.screens.target_detail import TargetDetailScreen
 from tom_tui.screens.widgets.inputs import TomInput
-from tom_tui.services import data as data_service
+from tom_tui.services.data import products as data_service
 from tom_tui.store.store import Store
 
 from .conftest import PHOTOMETRY, SPECTRA

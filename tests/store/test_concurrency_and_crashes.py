@@ -28,7 +28,7 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     from tom_tui.store.store import Store
-    from tom_tui.services.targets import TargetService
+    from tom_tui.services.targets.operations import TargetService
 
     process, count = int(sys.argv[2]), int(sys.argv[3])
     service = TargetService(Store.open(Path(sys.argv[1])))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tom_tui.errors import DuplicateError, NotFoundError, ValidationError
-from tom_tui.services.lists import ListService
-from tom_tui.services.targets import OnDuplicate, TargetFilter, TargetService
+from tom_tui.domain.errors import DuplicateError, NotFoundError, ValidationError
+from tom_tui.services.targets.lists import ListService
+from tom_tui.services.targets.operations import OnDuplicate, TargetFilter, TargetService
 from tom_tui.store.store import Store
 
 

@@ -9,7 +9,7 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from tom_tui.errors import StoreError
+from tom_tui.domain.errors import StoreError
 from tom_tui.store.store import MANIFEST_NAME, SCHEMA_VERSION, Store
 from tom_tui.store.transaction import JOURNAL_NAME, STAGING_DIR, Transaction, recover
 

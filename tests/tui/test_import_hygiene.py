@@ -8,7 +8,7 @@ import sys
 
 def test_cli_and_core_layers_do_not_import_textual() -> None:
     code = (
-        "import sys, tom_tui.cli.main, tom_tui.services.targets, tom_tui.store.store\n"
+        "import sys, tom_tui.cli.main, tom_tui.services.targets.operations, tom_tui.store.store\n"
         "tui = ('textual', 'tom_tui.screens')\n"
         "loaded = sorted(m for m in sys.modules if m in tui or m.startswith(tuple(t + '.' for t in tui)))\n"
         "print(','.join(loaded))\n"

@@ -8,13 +8,13 @@ from collections.abc import Callable
 import pytest
 from textual.widgets import Input
 
-from tom_tui.errors import NotFoundError
+from tom_tui.domain.errors import NotFoundError
 from tom_tui.screens.app import TomApp
 from tom_tui.screens.dialogs import ConfirmScreen
 from tom_tui.screens.target_detail import TargetDetailScreen
 from tom_tui.screens.target_forms import MergeScreen, TargetFormScreen
 from tom_tui.screens.targets import TargetsScreen
-from tom_tui.services.targets import TargetService
+from tom_tui.services.targets.operations import TargetService
 from tom_tui.store.store import Store
 
 from .helpers import screen_text, settle

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from textual.command import CommandPalette
 from textual.widgets import Input, OptionList
 
-from tom_tui.errors import StoreError
+from tom_tui.domain.errors import StoreError
 from tom_tui.screens.app import TomApp
 from tom_tui.screens.dialogs import OptionPicker
 from tom_tui.screens.keys import KeysScreen
 from tom_tui.screens.target_forms import ConeScreen
 from tom_tui.screens.targets import TargetsScreen
 from tom_tui.screens.widgets.status_line import StatusLine
-from tom_tui.services.targets import TargetService
+from tom_tui.services.targets.operations import TargetService
 from tom_tui.store.store import Store
 
 from .helpers import screen_text, settle
@@ -314,8 +314,8 @@ def test_an_empty_store_shows_an_empty_list_and_keys_do_nothing_harmful(fixed_en
 def test_the_list_shows_each_targets_latest_magnitude(make_app: Callable[..., TomApp], store: Store) -> None:
     from pathlib import Path
 
-    from tom_tui.services.data import upload_data_product
-    from tom_tui.services.targets import TargetFilter
+    from tom_tui.services.data.products import upload_data_product
+    from tom_tui.services.targets.operations import TargetFilter
 
     sample = Path(__file__).parent.parent / "data" / "photometry" / "tom_base_photometry_sample.csv"
     upload_data_product(store, "SN 2026abc", sample, "photometry")
@@ -342,7 +342,7 @@ def test_the_magnitude_filter_keeps_targets_brighter_than_the_limit(
 ) -> None:
     from pathlib import Path
 
-    from tom_tui.services.data import upload_data_product
+    from tom_tui.services.data.products import upload_data_product
 
     sample = Path(__file__).parent.parent / "data" / "photometry" / "tom_base_photometry_sample.csv"
     upload_data_product(store, "SN 2026abc", sample, "photometry")  # latest detection ~15.6

@@ -38,7 +38,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from tom_tui import __version__
-from tom_tui.errors import AdapterError, ValidationError
+from tom_tui.domain.errors import AdapterError, ValidationError
 
 USER_AGENT = f"tom-tui/{__version__}"
 CREDENTIALS_FILE = "credentials.toml"

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app, stage_printer
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 
 # -- ingest --
 
@@ -42,7 +42,7 @@ def ingest_alerts(
 ) -> None:
     """Ingest ZTF or Rubin/LSST Avro alert files (files or directories)."""
     from tom_tui.adapters.alerts.avro import default_workers
-    from tom_tui.services.ingest import ingest_alert_files
+    from tom_tui.services.alerts.ingest import ingest_alert_files
 
     report = ingest_alert_files(
         app.store,
@@ -62,7 +62,7 @@ def ingest_alerts(
 @handle_errors
 def ingest_yse(app: AppContext, path: Path, as_json: bool) -> None:
     """Ingest a YSE-PZ transient upload dictionary (JSON)."""
-    from tom_tui.services.yse import ingest_yse_file
+    from tom_tui.services.alerts.yse import ingest_yse_file
 
     _print_report(ingest_yse_file(app.store, path).to_json(), as_json)
 
@@ -229,7 +229,7 @@ def _import_callback(name: str) -> Any:
         lists: tuple[str, ...],
         **values: Any,
     ) -> None:
-        from tom_tui.services.ingest import ingest_broker_alerts
+        from tom_tui.services.alerts.ingest import ingest_broker_alerts
 
         broker_instance = _make_broker(app, name)
         alerts = broker_instance.query(**_options(values))
@@ -271,7 +271,7 @@ def catalog() -> None:
 @handle_errors
 def catalog_resolve(app: AppContext, name: str, catalog_name: str | None, add: bool, as_json: bool) -> None:
     """Look NAME up and show (or --add) the target it gives."""
-    from tom_tui.services.catalogs import CatalogService
+    from tom_tui.services.targets.resolve import CatalogService
 
     outcome = CatalogService(app.store).resolve(name, catalog=catalog_name, add=add)
     if as_json:
@@ -298,7 +298,7 @@ def cron(app: AppContext, as_json: bool) -> None:
 
     Exit status 1 when any job failed.
     """
-    from tom_tui.services.jobs import JobService
+    from tom_tui.services.jobs.scheduler import JobService
 
     runs = JobService(app.store).run_due()
     if as_json:
@@ -327,7 +327,7 @@ def jobs() -> None:
 @handle_errors
 def jobs_list(app: AppContext, as_json: bool) -> None:
     """Each job with its schedule, last run, status and counts."""
-    from tom_tui.services.jobs import JobService
+    from tom_tui.services.jobs.scheduler import JobService
 
     rows = JobService(app.store).status()
     if as_json:
@@ -352,8 +352,8 @@ def jobs_list(app: AppContext, as_json: bool) -> None:
 @handle_errors
 def jobs_run(app: AppContext, name: str, as_json: bool) -> None:
     """Run a job now (whether or not it is due)."""
-    from tom_tui.errors import TomError
-    from tom_tui.services.jobs import JobService
+    from tom_tui.domain.errors import TomError
+    from tom_tui.services.jobs.scheduler import JobService
 
     service = JobService(app.store)
     run = service.run(service.job(name), trigger="manual")
@@ -377,7 +377,7 @@ def jobs_run(app: AppContext, name: str, as_json: bool) -> None:
 @handle_errors
 def jobs_log(app: AppContext, name: str, limit: int, as_json: bool) -> None:
     """The log (and error, with traceback) of a job's recent runs."""
-    from tom_tui.services.jobs import JobService
+    from tom_tui.services.jobs.scheduler import JobService
 
     runs = JobService(app.store).runs(name, limit)
     if as_json:

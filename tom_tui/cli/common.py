@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 import orjson
 
-from tom_tui.errors import TomError
+from tom_tui.domain.errors import TomError
 from tom_tui.store.store import Store, resolve_store_path
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 from tom_tui.processing.dataproducts import BUILTIN_PROCESSORS, ProcessOptions
 from tom_tui.processing.photometry import PhotometryFormat, ReadOptions
 from tom_tui.processing.photometry.dedup import DedupPolicy, OnDuplicatePoint
@@ -18,9 +18,9 @@ from tom_tui.processing.photometry.export import ExportFormat
 from tom_tui.processing.photometry.normalise import MAPPABLE_FIELDS
 from tom_tui.processing.photometry.timeformat import TimeFormat
 from tom_tui.processing.spectra import SpectrumOptions
-from tom_tui.services import data as data_service
-from tom_tui.services.data_export import export_photometry, export_spectra
-from tom_tui.services.photometry import points_to_json
+from tom_tui.services.data import products as data_service
+from tom_tui.services.data.export import export_photometry, export_spectra
+from tom_tui.services.photometry.reads import points_to_json
 from tom_tui.store.dataproducts import DataProduct
 
 
@@ -395,7 +395,7 @@ def photometry_command(
     as_csv: bool,
 ) -> None:
     """Print the photometry of TARGET."""
-    from tom_tui.clock import now_mjd
+    from tom_tui.domain.clock import now_mjd
 
     since = None if since_days is None else now_mjd() - since_days
     found, table = data_service.photometry_of(app.store, target, list(filters) or None, since)

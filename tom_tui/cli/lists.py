@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
-from tom_tui.services.lists import ListService
+from tom_tui.services.targets.lists import ListService
 
 
 @click.group("list")

@@ -126,8 +126,8 @@ def request_command(
     **kwargs: Any,
 ) -> None:
     """Submit an observation request for TARGET (name, alias or #id)."""
-    from tom_tui.errors import ValidationError
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.domain.errors import ValidationError
+    from tom_tui.services.observations.requests import ObservationService
 
     cadence = None
     if every_days is not None:
@@ -157,7 +157,7 @@ def list_command(
     app: AppContext, status: str | None, facility_name: str | None, target: str | None, as_json: bool
 ) -> None:
     """List observation requests."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     records = ObservationService(app.store).records(status, facility_name, target)
     if as_json:
@@ -177,7 +177,7 @@ def list_command(
 @handle_errors
 def show_command(app: AppContext, observation_id: int, as_json: bool) -> None:
     """Show one request: parameters, status history and data."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     record = ObservationService(app.store).get(observation_id)
     if as_json:
@@ -207,7 +207,7 @@ def show_command(app: AppContext, observation_id: int, as_json: bool) -> None:
 @handle_errors
 def cancel_command(app: AppContext, observation_id: int) -> None:
     """Cancel a request that has not finished."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     record = ObservationService(app.store).cancel(observation_id)
     click.echo(f"Observation {record.id} is now {record.status}")
@@ -220,7 +220,7 @@ def cancel_command(app: AppContext, observation_id: int) -> None:
 @handle_errors
 def update_command(app: AppContext, no_download: bool, as_json: bool) -> None:
     """Poll every open request; download the data of completed ones; run due cadences."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     summary = ObservationService(app.store).update(download=not no_download)
     if as_json:
@@ -245,7 +245,7 @@ def update_command(app: AppContext, no_download: bool, as_json: bool) -> None:
 @handle_errors
 def status_command(app: AppContext, observation_id: int, status: str, detail: str) -> None:
     """Set the status of a manual observation by hand."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     record = ObservationService(app.store).set_status(observation_id, status.upper(), detail)
     click.echo(f"Observation {record.id} is now {record.status}")
@@ -262,8 +262,8 @@ def attach_command(
     app: AppContext, observation_id: int, files: tuple[Path, ...], telescope: str, night: str
 ) -> None:
     """Add frames observed by hand to an observation (stored under raw/<telescope>/<night>/)."""
-    from tom_tui.errors import ValidationError
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.domain.errors import ValidationError
+    from tom_tui.services.observations.requests import ObservationService
 
     try:
         dt.datetime.strptime(night, "%Y%m%d")
@@ -279,7 +279,7 @@ def attach_command(
 @handle_errors
 def cadences_command(app: AppContext, as_json: bool) -> None:
     """List repeating requests."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     cadences = ObservationService(app.store).cadences()
     if as_json:
@@ -301,7 +301,7 @@ def cadences_command(app: AppContext, as_json: bool) -> None:
 @handle_errors
 def followup_command(app: AppContext, dry_run: bool, as_json: bool) -> None:
     """Apply the [[followup]] rules of tom-tui.toml: request observations of qualifying targets."""
-    from tom_tui.services.followup import run_followup
+    from tom_tui.services.observations.followup import run_followup
 
     report = run_followup(app.store, dry_run=dry_run)
     if as_json:
@@ -330,7 +330,7 @@ def template_save_command(
     app: AppContext, /, name: str, facility_name: str, description: str, **kwargs: Any
 ) -> None:
     """Save (or replace) a template from the facility flags given."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     template = ObservationService(app.store).save_template(
         name, facility_name, _facility_options(kwargs), description
@@ -344,7 +344,7 @@ def template_save_command(
 @handle_errors
 def template_list_command(app: AppContext, as_json: bool) -> None:
     """List templates."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     templates = ObservationService(app.store).templates()
     if as_json:
@@ -361,7 +361,7 @@ def template_list_command(app: AppContext, as_json: bool) -> None:
 @handle_errors
 def template_show_command(app: AppContext, name: str) -> None:
     """Show one template as JSON."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     emit_json(ObservationService(app.store).template(name).to_json())
 
@@ -372,7 +372,7 @@ def template_show_command(app: AppContext, name: str) -> None:
 @handle_errors
 def template_delete_command(app: AppContext, name: str) -> None:
     """Delete a template (requests made from it keep their options)."""
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.services.observations.requests import ObservationService
 
     ObservationService(app.store).delete_template(name)
     click.echo(f"Deleted template {name}")
@@ -406,7 +406,7 @@ def plan_command(
     as_json: bool,
 ) -> None:
     """Rise, set, best time, airmass and Moon distance of every target of a list for one night."""
-    from tom_tui.services.planning import plan_list
+    from tom_tui.services.observations.planning import plan_list
 
     plan = plan_list(app.store, list_name, site, night, airmass_limit, twilight)
     if as_json:
@@ -444,8 +444,8 @@ def visibility_command(
 
     import plotext as plt
 
-    from tom_tui.clock import from_mjd
-    from tom_tui.services.planning import target_track_for
+    from tom_tui.domain.clock import from_mjd
+    from tom_tui.services.observations.planning import target_track_for
 
     track = target_track_for(app.store, target, site, night)
     grid = track.grid

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from tom_tui.cli.common import AppContext, handle_errors, pass_app
-from tom_tui.errors import NotFoundError
+from tom_tui.domain.errors import NotFoundError
 
 
 def _terminal_size(width: int | None, height: int | None) -> tuple[int, int]:
@@ -56,10 +56,10 @@ def lightcurve_command(
     height: int | None,
 ) -> None:
     """Light curve of TARGET: one colour and marker per filter, ▽ for upper limits."""
-    from tom_tui.clock import now_mjd
+    from tom_tui.domain.clock import now_mjd
     from tom_tui.processing.plots import prepare_lightcurve, render_lightcurve_text, save_lightcurve_png
-    from tom_tui.services.data import photometry_of
-    from tom_tui.services.photometry import PLOT_COLUMNS
+    from tom_tui.services.data.products import photometry_of
+    from tom_tui.services.photometry.reads import PLOT_COLUMNS
 
     since = None if since_days is None else now_mjd() - since_days
     found, points = photometry_of(app.store, target, list(filters) or None, since, columns=PLOT_COLUMNS)
@@ -97,7 +97,7 @@ def spectrum_command(
 ) -> None:
     """A spectrum of TARGET (the latest unless --id)."""
     from tom_tui.processing.plots import prepare_spectrum, render_spectrum_text, save_spectrum_png
-    from tom_tui.services.data import load_spectrum
+    from tom_tui.services.data.products import load_spectrum
 
     found, record, spectrum = load_spectrum(app.store, target, spectrum_id)
     label = " ".join(

@@ -9,9 +9,15 @@ from typing import Any
 import click
 
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app, stage_printer
+from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.target import FIELD_HELP, NUMERIC_FIELDS, SCHEMES, TARGET_TYPES, Target
-from tom_tui.errors import ValidationError
-from tom_tui.services.targets import SUMMARY_COLUMNS, OnDuplicate, TargetFilter, TargetService, parse_cone
+from tom_tui.services.targets.operations import (
+    SUMMARY_COLUMNS,
+    OnDuplicate,
+    TargetFilter,
+    TargetService,
+    parse_cone,
+)
 
 ON_DUPLICATE = click.Choice([policy.value for policy in OnDuplicate])
 
@@ -391,7 +397,7 @@ def import_command(
     as_json: bool,
 ) -> None:
     """Import targets from a TOM Toolkit target CSV (all or nothing), or undo an import."""
-    from tom_tui.services.target_io import TargetImporter, dry_run_import
+    from tom_tui.services.targets.imports import TargetImporter, dry_run_import
 
     importer = TargetImporter(TargetService(app.store))
     if undo_id:
@@ -432,7 +438,7 @@ def import_command(
 @handle_errors
 def imports_command(app: AppContext, as_json: bool) -> None:
     """List past imports (ids for --undo)."""
-    from tom_tui.services.target_io import TargetImporter
+    from tom_tui.services.targets.imports import TargetImporter
 
     records = TargetImporter(TargetService(app.store)).imports()
     if as_json:
@@ -462,7 +468,7 @@ def export_command(
     brighter_than: float | None,
 ) -> None:
     """Export targets to a TOM Toolkit target CSV (re-importable)."""
-    from tom_tui.services.target_csv import write_target_csv
+    from tom_tui.services.targets.csv_files import write_target_csv
 
     service = TargetService(app.store)
     rows = service.query(build_filter(cone, tags, lists, name, target_type, brighter_than))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 
 SIDEREAL = "SIDEREAL"
 NON_SIDEREAL = "NON_SIDEREAL"

@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 from tom_tui.processing.photometry import NormalisedPhotometry, ReadOptions, read_photometry
 from tom_tui.processing.spectra import Spectrum, SpectrumOptions, read_spectrum
 
@@ -39,7 +39,7 @@ class ProcessedData:
 class DataProcessor(ABC):
     """Reads one kind of file.
 
-    ``process`` returns what it found, or raises :class:`~tom_tui.errors.ValidationError` naming
+    ``process`` returns what it found, or raises :class:`~tom_tui.domain.errors.ValidationError` naming
     the file, line and field of the first problem; it must not write anything anywhere.
     """
 

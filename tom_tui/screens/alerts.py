@@ -4,7 +4,7 @@ light curves.
 
 The query runs in a thread worker that posts :class:`AlertsFetched` batches; ``c`` cancels it (a
 request already on the wire finishes, but its results are dropped). Import runs in another worker
-through :func:`tom_tui.services.ingest.ingest_broker_alerts`, the same code as
+through :func:`tom_tui.services.alerts.ingest.ingest_broker_alerts`, the same code as
 ``tom-tui broker import``.
 """
 
@@ -22,11 +22,11 @@ from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tom_tui.adapters.brokers import Broker, GenericAlert, broker_names, make_broker
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 from tom_tui.screens.base import TomModal, TomScreen
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
-from tom_tui.services.ingest import IngestReport, ingest_broker_alerts
+from tom_tui.services.alerts.ingest import IngestReport, ingest_broker_alerts
 
 COLUMNS = ("✓", "id", "name", "RA", "Dec", "mag", "class", "MJD")
 BATCH = 25

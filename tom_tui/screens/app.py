@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
-from tom_tui.errors import TomError
+from tom_tui.domain.errors import TomError
 from tom_tui.screens.base import StoreChanged
 from tom_tui.screens.registry import SCREENS, ScreenEntry, load_class, screen_entry
 from tom_tui.store.store import Store

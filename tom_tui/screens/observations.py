@@ -17,11 +17,11 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 
-from tom_tui.errors import NotFoundError, TomError, ValidationError
+from tom_tui.domain.errors import NotFoundError, TomError, ValidationError
 from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
-from tom_tui.services.observations import ObservationService, UpdateSummary
+from tom_tui.services.observations.requests import ObservationService, UpdateSummary
 from tom_tui.store.observations import ObservationRecord
 
 STATUS_FILTERS = ("all", "open", "completed", "failed")

@@ -1,7 +1,7 @@
 """The night plan: every target of a list for one night at one site, most observable first, and
 the altitude track of the highlighted target with the twilights and the Moon.
 
-The plan is computed in a thread worker by :func:`tom_tui.services.planning.plan_list` (the same
+The plan is computed in a thread worker by :func:`tom_tui.services.observations.planning.plan_list` (the same
 code as ``tom-tui plan``); ``[`` and ``]`` move a night back and forth.
 """
 
@@ -19,11 +19,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual_plotext import PlotextPlot
 
-from tom_tui.errors import TomError
+from tom_tui.domain.errors import TomError
 from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
-from tom_tui.services.planning import NightPlan, Track, plan_list, target_track_for
+from tom_tui.services.observations.planning import NightPlan, Track, plan_list, target_track_for
 
 COLUMNS = ("target", "rise", "set", "best", "airmass", "hours", "moon°")
 
@@ -85,7 +85,7 @@ class PlanScreen(TomScreen):
             self.action_compute()
 
     def list_names(self) -> list[str]:
-        from tom_tui.services.lists import ListService
+        from tom_tui.services.targets.lists import ListService
 
         return [target_list.name for target_list in ListService(self.tom_app.store).all()]
 

@@ -1,6 +1,6 @@
 """Resolve a name in the catalogs and preview the target before adding it (a dialog).
 
-Enter looks the name up in a worker (the same :class:`~tom_tui.services.catalogs.CatalogService`
+Enter looks the name up in a worker (the same :class:`~tom_tui.services.targets.resolve.CatalogService`
 as ``tom-tui catalog resolve``) and shows the fields it found; ``ctrl+n`` adds the target (merging
 into a known one, as duplicate protection says). Dismisses with the new target's id, or None.
 """
@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, Select, Static
 from tom_tui.adapters.catalogs import catalog_names
 from tom_tui.screens.base import TomModal
 from tom_tui.screens.widgets.inputs import TomInput
-from tom_tui.services.catalogs import CatalogService, ResolveOutcome
+from tom_tui.services.targets.resolve import CatalogService, ResolveOutcome
 
 ANY_CATALOG = "any"
 

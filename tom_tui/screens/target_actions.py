@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from tom_tui.screens.base import TomScreen
 from tom_tui.screens.dialogs import ConfirmScreen
-from tom_tui.services.targets import TargetService
+from tom_tui.services.targets.operations import TargetService
 
 
 def confirm_and_delete(screen: TomScreen, target_id: int, name: str, after: Callable[[], None]) -> None:

@@ -31,8 +31,8 @@ from tom_tui.processing.plots import (
 )
 from tom_tui.screens.base import TomModal
 from tom_tui.screens.widgets.inputs import TomInput
-from tom_tui.services import data as data_service
-from tom_tui.services.photometry import PLOT_COLUMNS
+from tom_tui.services.data import products as data_service
+from tom_tui.services.photometry.reads import PLOT_COLUMNS
 from tom_tui.store.dataproducts import DataProduct
 from tom_tui.store.spectra import SpectrumRecord
 from tom_tui.store.store import Store

@@ -18,12 +18,12 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from tom_tui.domain.errors import NotFoundError
 from tom_tui.domain.target import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, extra_type
-from tom_tui.errors import NotFoundError
 from tom_tui.screens.base import StoreChanged, TomScreen
 from tom_tui.screens.formatting import dec_dms, degrees, ra_hms, target_kind, value_text
 from tom_tui.screens.registry import TARGET_TABS, load_class
-from tom_tui.services.targets import TargetService
+from tom_tui.services.targets.operations import TargetService
 
 
 class TargetFetched(Message):

@@ -21,6 +21,7 @@ from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from tom_tui.domain.errors import DuplicateError, NotFoundError, ValidationError
 from tom_tui.domain.target import (
     FIELD_HELP,
     NON_SIDEREAL,
@@ -30,10 +31,9 @@ from tom_tui.domain.target import (
     Target,
     build_target,
 )
-from tom_tui.errors import DuplicateError, NotFoundError, ValidationError
 from tom_tui.screens.base import TomModal
 from tom_tui.screens.widgets.inputs import TomInput
-from tom_tui.services.targets import TargetService, parse_cone
+from tom_tui.services.targets.operations import TargetService, parse_cone
 from tom_tui.store.store import Store
 from tom_tui.store.target_index import TargetIndex
 

@@ -27,7 +27,12 @@ from tom_tui.screens.formatting import dec_dms, ra_hms
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.screens.widgets.target_table import TargetTable
-from tom_tui.services.targets import TargetFilter, TargetService, filter_index, with_photometry_summary
+from tom_tui.services.targets.operations import (
+    TargetFilter,
+    TargetService,
+    filter_index,
+    with_photometry_summary,
+)
 from tom_tui.store.target_index import TargetIndex
 
 SORT_KEYS = ("name", "ra", "dec", "type", "created", "id")

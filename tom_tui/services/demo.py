@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tom_tui.adapters.simulated.sky import SimulatedSky
-from tom_tui.clock import now_mjd
+from tom_tui.domain.clock import now_mjd
 from tom_tui.domain.target import build_target
-from tom_tui.services.targets import OnDuplicate, TargetService, add_targets, ensure_lists
+from tom_tui.services.targets.operations import OnDuplicate, TargetService, add_targets, ensure_lists
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 
@@ -57,7 +57,8 @@ def add_sky_targets(context: DemoContext) -> str:
 
 def add_survey_photometry(context: DemoContext) -> str:
     """A year of simulated survey photometry for every demo target that has none yet."""
-    from tom_tui.services.photometry import ingest_simulated, photometry_summary
+    from tom_tui.services.photometry.engine import ingest_simulated
+    from tom_tui.services.photometry.reads import photometry_summary
 
     by_name = {obj.name: obj for obj in context.sky.objects_known_at(context.now_mjd)}
     with context.store.transaction() as tx:
@@ -79,7 +80,7 @@ def add_survey_photometry(context: DemoContext) -> str:
 def add_alerts(context: DemoContext) -> str:
     """Import the simulated broker's alerts of the last day (new transients, with history)."""
     from tom_tui.adapters.brokers import make_broker
-    from tom_tui.services.ingest import ingest_broker_alerts
+    from tom_tui.services.alerts.ingest import ingest_broker_alerts
 
     broker = make_broker("simulated", context.store.config, context.store.root)
     alerts = broker.query(lookback_days=1.0)
@@ -93,8 +94,8 @@ def add_alerts(context: DemoContext) -> str:
 
 def add_observations(context: DemoContext) -> str:
     """Ask the simulated telescope to follow the three newest supernova candidates, once."""
-    from tom_tui.errors import TomError
-    from tom_tui.services.observations import ObservationService
+    from tom_tui.domain.errors import TomError
+    from tom_tui.services.observations.requests import ObservationService
 
     service = ObservationService(context.store)
     if service.records():

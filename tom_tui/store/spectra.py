@@ -11,7 +11,7 @@ from typing import Any
 
 from tinydb.table import Document
 
-from tom_tui.errors import NotFoundError
+from tom_tui.domain.errors import NotFoundError
 from tom_tui.processing.spectra.model import Spectrum
 from tom_tui.store.transaction import StoreView, Transaction
 

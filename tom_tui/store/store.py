@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from tom_tui.errors import StoreError
+from tom_tui.domain.errors import StoreError
 from tom_tui.store.locking import StoreLock
 from tom_tui.store.transaction import (
     COUNTERS_FILE,

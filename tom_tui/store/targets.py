@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tom_tui.clock import now_iso
+from tom_tui.domain.clock import now_iso
+from tom_tui.domain.errors import NotFoundError
 from tom_tui.domain.target import Target
-from tom_tui.errors import NotFoundError
 from tom_tui.store.target_index import INDEX_PATH, TargetIndex
 from tom_tui.store.transaction import StoreView, Transaction
 

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.adapters.alerts.photometry import ZTF_FILTERS, PhotometryColumns, flux_to_mag, jd_to_mjd
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 
 ALERT_SUFFIXES = (".avro", ".avro.gz")
 LSST_MIN_MAJOR_VERSION = 10

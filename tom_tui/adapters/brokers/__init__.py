@@ -18,7 +18,7 @@ from typing import Any
 
 from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
 from tom_tui.adapters.http import HttpClient
-from tom_tui.errors import NotFoundError
+from tom_tui.domain.errors import NotFoundError
 
 ENTRY_POINT_GROUP = "tom_tui.brokers"
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 from tom_tui.adapters.alerts.photometry import PhotometryColumns, finite_or_none
 from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
 from tom_tui.adapters.http import HttpRequest
-from tom_tui.errors import AdapterError, ValidationError
+from tom_tui.domain.errors import AdapterError, ValidationError
 
 # ANTARES passbands (ant_passband) → filter names used by tom-tui.
 PASSBANDS = {"g": "g", "R": "r", "i": "i", "u": "u", "r": "r", "z": "z", "y": "y"}

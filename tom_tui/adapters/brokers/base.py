@@ -20,9 +20,9 @@ and implements:
 - :meth:`Broker.to_target` — the target fields for a generic alert (default: name, position,
   broker and class as extras); ingest turns them into targets through duplicate protection.
 
-Errors: a bad option value raises :class:`~tom_tui.errors.ValidationError` naming the option;
+Errors: a bad option value raises :class:`~tom_tui.domain.errors.ValidationError` naming the option;
 anything the service does wrong (HTTP error, unexpected payload) raises
-:class:`~tom_tui.errors.AdapterError` naming the URL.
+:class:`~tom_tui.domain.errors.AdapterError` naming the URL.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import pyarrow as pa
 
 from tom_tui.adapters.alerts.photometry import empty_photometry
 from tom_tui.adapters.http import Credentials, HttpClient, HttpRequest, load_credentials
-from tom_tui.errors import AdapterError, ValidationError
+from tom_tui.domain.errors import AdapterError, ValidationError
 
 OptionType = Literal["str", "float", "int", "bool", "choice"]
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 from tom_tui.adapters.alerts.photometry import ZTF_FILTERS, PhotometryColumns, finite_or_none, jd_to_mjd
 from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
 from tom_tui.adapters.http import HttpRequest
-from tom_tui.errors import AdapterError, ValidationError
+from tom_tui.domain.errors import AdapterError, ValidationError
 
 
 class FinkBroker(Broker):

@@ -16,7 +16,7 @@ import pyarrow as pa
 from tom_tui.adapters.alerts.photometry import ZTF_FILTERS, PhotometryColumns, finite_or_none
 from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
 from tom_tui.adapters.http import HttpRequest
-from tom_tui.errors import AdapterError, ValidationError
+from tom_tui.domain.errors import AdapterError, ValidationError
 
 
 class LasairBroker(Broker):

@@ -18,7 +18,7 @@ import pyarrow as pa
 from tom_tui.adapters.alerts.photometry import PhotometryColumns, finite_or_none, jd_to_mjd
 from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
 from tom_tui.adapters.http import HttpRequest
-from tom_tui.errors import AdapterError, NotFoundError, ValidationError
+from tom_tui.domain.errors import AdapterError, NotFoundError, ValidationError
 
 NO_RESULTS_CODE = 110
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from tom_tui.adapters.catalogs.base import Catalog
 from tom_tui.adapters.http import HttpClient
-from tom_tui.errors import NotFoundError
+from tom_tui.domain.errors import NotFoundError
 
 ENTRY_POINT_GROUP = "tom_tui.catalogs"
 DEFAULT_ORDER = ("simbad", "ned", "tns", "mpc", "jpl_horizons")

@@ -4,7 +4,7 @@ A catalog adapter subclasses :class:`Catalog` and registers in the ``tom_tui.cat
 point group. It implements :meth:`Catalog.request_for` (the request a lookup sends; a dry run
 returns it and touches no network) and :meth:`Catalog.parse` (the answer → target fields for
 :func:`tom_tui.domain.target.build_target`, or ``None`` when the catalog does not know the name).
-Remote failures raise :class:`~tom_tui.errors.AdapterError`. Each adapter's base URL is a setting
+Remote failures raise :class:`~tom_tui.domain.errors.AdapterError`. Each adapter's base URL is a setting
 (``[catalogs.<name>] base_url = ...`` in ``tom-tui.toml``), so a mirror or a local test server
 can stand in for the service.
 """

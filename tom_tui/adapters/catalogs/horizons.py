@@ -9,8 +9,8 @@ import requests
 
 from tom_tui.adapters.catalogs.base import Catalog, clean_name
 from tom_tui.adapters.http import HttpRequest
-from tom_tui.clock import now_mjd
-from tom_tui.errors import AdapterError
+from tom_tui.domain.clock import now_mjd
+from tom_tui.domain.errors import AdapterError
 
 HELIOCENTRE = "500@10"
 JD_MINUS_MJD = 2400000.5

@@ -11,7 +11,7 @@ import requests
 
 from tom_tui.adapters.catalogs.base import Catalog
 from tom_tui.adapters.http import HttpRequest
-from tom_tui.errors import AdapterError
+from tom_tui.domain.errors import AdapterError
 
 GAUSS_DEGREES_PER_DAY = 0.9856076686  # k in degrees/day: n = k / a^1.5 for a in au
 

@@ -10,7 +10,7 @@ import requests
 
 from tom_tui.adapters.catalogs.base import Catalog, clean_name
 from tom_tui.adapters.http import HttpRequest
-from tom_tui.errors import AdapterError
+from tom_tui.domain.errors import AdapterError
 
 
 class NedCatalog(Catalog):

@@ -24,8 +24,8 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, ClassVar
 
+from tom_tui.domain.errors import NotFoundError, TomError
 from tom_tui.domain.target import Target
-from tom_tui.errors import NotFoundError, TomError
 
 ENTRY_POINT_GROUP = "tom_tui.facilities"
 OPTION_TYPES = ("str", "int", "float", "bool", "datetime")
@@ -206,7 +206,7 @@ class DataProduct:
 
 class Facility(ABC):
     """An observatory that takes requests. Subclasses set the class attributes and implement the
-    abstract methods; errors of the remote service are raised as :class:`~tom_tui.errors.AdapterError`
+    abstract methods; errors of the remote service are raised as :class:`~tom_tui.domain.errors.AdapterError`
     with a message naming the service, the operation and what went wrong.
     """
 

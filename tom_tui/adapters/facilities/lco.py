@@ -42,9 +42,9 @@ from tom_tui.adapters.facilities.base import (
     parse_utc,
 )
 from tom_tui.adapters.http import load_credentials
-from tom_tui.clock import now
+from tom_tui.domain.clock import now
+from tom_tui.domain.errors import AdapterError
 from tom_tui.domain.target import Target
-from tom_tui.errors import AdapterError
 
 log = logging.getLogger(__name__)
 

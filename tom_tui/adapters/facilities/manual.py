@@ -20,7 +20,7 @@ from tom_tui.adapters.facilities.base import (
     StatusReport,
     SubmittedObservation,
 )
-from tom_tui.errors import AdapterError
+from tom_tui.domain.errors import AdapterError
 
 
 class ManualFacility(Facility):

@@ -24,8 +24,8 @@ from tom_tui.adapters.alerts.photometry import PhotometryColumns
 from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.adapters.simulated.sky import SimObject, SimulatedSky
-from tom_tui.clock import now_mjd
-from tom_tui.errors import NotFoundError
+from tom_tui.domain.clock import now_mjd
+from tom_tui.domain.errors import NotFoundError
 
 CADENCE_DAYS = 2.0
 LIMITING_MAG = 20.5

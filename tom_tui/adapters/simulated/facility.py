@@ -2,7 +2,7 @@
 
 It accepts requests, schedules each at the first moment inside its window when the target stays
 above the airmass limit in the dark for the whole block, and completes it once the clock
-(:func:`tom_tui.clock.now`, ``TOM_TUI_NOW``) passes the block's end. Its data are real FITS
+(:func:`tom_tui.domain.clock.now`, ``TOM_TUI_NOW``) passes the block's end. Its data are real FITS
 files made on demand: bias and twilight flats taken that evening and the science frames, with
 the field stars of the simulated sky and the target at the brightness its simulated light curve
 has at the moment of each exposure.
@@ -44,7 +44,7 @@ from tom_tui.adapters.simulated.imaging import (
     flat_frame,
     science_frame,
 )
-from tom_tui.clock import from_mjd, now, to_mjd
+from tom_tui.domain.clock import from_mjd, now, to_mjd
 from tom_tui.domain.target import Target
 from tom_tui.processing.visibility import NightGrid, ObservingSite, night_grid, target_track
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tom_tui.clock import from_mjd
+from tom_tui.domain.clock import from_mjd
 
 FloatArray = npt.NDArray[np.float64]
 

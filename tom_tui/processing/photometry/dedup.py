@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 from tom_tui.processing.photometry.timeformat import MAX_REPORTED_PROBLEMS
 
 EXACT_KEY = ("mjd", "filter", "telescope", "instrument", "source")

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 from tom_tui.processing.photometry.readers import PhotometryFormat, RawTable
 from tom_tui.processing.photometry.schema import (
     AB_ZERO_POINT_UJY,

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 
 NULL_TEXTS = ["", "NA", "N/A", "n/a", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "--", "-"]
 

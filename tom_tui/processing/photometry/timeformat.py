@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 
 JD_MINUS_MJD = 2400000.5
 MJD_MIN = 15020.0  # 1900-01-01

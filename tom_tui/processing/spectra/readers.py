@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 from tom_tui.processing.photometry.timeformat import JD_MINUS_MJD, MJD_MAX, MJD_MIN
 from tom_tui.processing.spectra.model import Spectrum
 

@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 
-from tom_tui.clock import now_iso
-from tom_tui.errors import TomError, ValidationError
-from tom_tui.services.observations import ObservationService
+from tom_tui.domain.clock import now_iso
+from tom_tui.domain.errors import TomError, ValidationError
+from tom_tui.services.observations.requests import ObservationService
 from tom_tui.store.observations import ObservationRepository
 from tom_tui.store.photometry import read_points_many
 from tom_tui.store.store import Store

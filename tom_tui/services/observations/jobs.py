@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tom_tui.services.followup import run_followup
-from tom_tui.services.observations import ObservationService
+from tom_tui.services.observations.followup import run_followup
+from tom_tui.services.observations.requests import ObservationService
 
 
 def observation_update_job(context: Any) -> dict[str, int]:

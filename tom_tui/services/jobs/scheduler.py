@@ -20,11 +20,11 @@ Adding a job kind
 A job kind is a function ``kind(context: JobContext) -> dict[str, int]`` returning counts (e.g.
 ``{"updated": 3}``); it logs through ``context.log`` and raises to fail. Register it either by
 decorating it with ``@register_job_kind("name")`` in a module that is imported by
-:mod:`tom_tui.services.job_kinds`, or (preferred for other packages and areas) through the
+:mod:`tom_tui.services.jobs.kinds`, or (preferred for other packages and areas) through the
 ``tom_tui.job_kinds`` entry point group in ``pyproject.toml``::
 
     [project.entry-points."tom_tui.job_kinds"]
-    observation_status = "tom_tui.services.observations:update_status_job"
+    observation_status = "tom_tui.services.observations.requests:update_status_job"
 
 The job's own parameters are ``context.job.params`` (the job's table minus name/kind/schedule).
 """
@@ -49,8 +49,8 @@ from typing import Any
 
 import orjson
 
-from tom_tui.clock import now as clock_now
-from tom_tui.errors import NotFoundError, TomError, ValidationError
+from tom_tui.domain.clock import now as clock_now
+from tom_tui.domain.errors import NotFoundError, TomError, ValidationError
 from tom_tui.store.jobs import JobRun, all_runs, job_state, last_runs, runs_of, save_run, write_job_state
 from tom_tui.store.store import Store
 
@@ -99,7 +99,7 @@ def register_job_kind(name: str) -> Callable[[JobKind], JobKind]:
 
 
 def job_kind(name: str) -> JobKind:
-    import tom_tui.services.job_kinds  # noqa: F401  (registers the built-in kinds)
+    import tom_tui.services.jobs.kinds  # noqa: F401  (registers the built-in kinds)
 
     if name in JOB_KINDS:
         return JOB_KINDS[name]
@@ -112,7 +112,7 @@ def job_kind(name: str) -> JobKind:
 
 
 def known_job_kinds() -> list[str]:
-    import tom_tui.services.job_kinds  # noqa: F401
+    import tom_tui.services.jobs.kinds  # noqa: F401
 
     return sorted(set(JOB_KINDS) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
 
@@ -343,7 +343,7 @@ class JobService:
         command = [
             sys.executable,
             "-m",
-            "tom_tui.services.jobs",
+            "tom_tui.services.jobs.scheduler",
             "--store",
             str(self.store.root),
             "--job",
@@ -420,8 +420,8 @@ def run_in_this_process(store: Store, job: JobSpec) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The job process: ``python -m tom_tui.services.jobs --store DIR --job NAME``."""
-    parser = argparse.ArgumentParser(prog="tom_tui.services.jobs")
+    """The job process: ``python -m tom_tui.services.jobs.scheduler --store DIR --job NAME``."""
+    parser = argparse.ArgumentParser(prog="tom_tui.services.jobs.scheduler")
     parser.add_argument("--store", required=True)
     parser.add_argument("--job", required=True)
     arguments = parser.parse_args(argv)
@@ -436,6 +436,6 @@ __all__ = ["JOB_KINDS", "JobContext", "JobService", "JobSpec", "all_runs", "regi
 
 if __name__ == "__main__":
     # Run the imported module's main, not this __main__ copy, so kinds register in one registry.
-    from tom_tui.services.jobs import main as module_main
+    from tom_tui.services.jobs.scheduler import main as module_main
 
     sys.exit(module_main())

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 
-from tom_tui.clock import from_mjd, now
+from tom_tui.domain.clock import from_mjd, now
+from tom_tui.domain.errors import NotFoundError, ValidationError
 from tom_tui.domain.target import Target
-from tom_tui.errors import NotFoundError, ValidationError
 from tom_tui.processing.visibility import (
     TWILIGHTS,
     NightGrid,

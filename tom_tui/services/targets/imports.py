@@ -9,13 +9,19 @@ from typing import Any
 
 from tinydb import Query
 
-from tom_tui.clock import now_iso
+from tom_tui.domain.clock import now_iso
+from tom_tui.domain.errors import NotFoundError, TomError, ValidationError
 from tom_tui.domain.target import Target
-from tom_tui.errors import NotFoundError, TomError, ValidationError
 from tom_tui.services.bulk import cyclic_gc_paused
-from tom_tui.services.hooks import target_data_holders
-from tom_tui.services.target_csv import read_target_csv
-from tom_tui.services.targets import AddOutcome, OnDuplicate, TargetService, add_targets, ensure_lists
+from tom_tui.services.targets.csv_files import read_target_csv
+from tom_tui.services.targets.hooks import target_data_holders
+from tom_tui.services.targets.operations import (
+    AddOutcome,
+    OnDuplicate,
+    TargetService,
+    add_targets,
+    ensure_lists,
+)
 from tom_tui.store.targets import TargetRepository
 
 IMPORTS_TABLE = "imports"

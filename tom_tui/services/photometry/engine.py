@@ -6,23 +6,21 @@ the data product that carries it commit together or not at all.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tom_tui.clock import now_iso
-from tom_tui.errors import NotFoundError
+from tom_tui.domain.clock import now_iso
+from tom_tui.domain.errors import NotFoundError
 from tom_tui.processing.photometry.dedup import DedupPolicy, find_duplicates
-from tom_tui.processing.photometry.schema import JSON_FIELDS, MEASUREMENT_SCHEMA, STORED_SCHEMA
+from tom_tui.processing.photometry.schema import MEASUREMENT_SCHEMA, STORED_SCHEMA
 from tom_tui.store import photometry as photometry_store
 from tom_tui.store.dataproducts import UPLOAD_COUNTER, DataProductRepository, PhotometryUpload
-from tom_tui.store.transaction import StoreView, Transaction
+from tom_tui.store.transaction import Transaction
 
 if TYPE_CHECKING:
     from tom_tui.adapters.simulated.sky import SimObject
@@ -228,46 +226,6 @@ def move_target_photometry(tx: Transaction, from_id: int, to_id: int) -> None:
         if from_id in upload.target_ids:
             upload.target_ids = sorted({to_id, *(t for t in upload.target_ids if t != from_id)})
             repository.save_upload(upload)
-
-
-# What a plot needs: reading only these skips the string columns (half the time at 100k points).
-PLOT_COLUMNS = ["mjd", "filter", "mag", "magerr", "limit", "flux", "fluxerr"]
-
-
-def target_photometry(
-    view: StoreView,
-    target_id: int,
-    filters: list[str] | None = None,
-    since_mjd: float | None = None,
-    columns: list[str] | None = None,
-) -> pa.Table:
-    """One target's points, sorted by MJD, optionally only some filters, recent ones, some columns."""
-    table = photometry_store.read_points(view, target_id, columns)
-    if filters:
-        table = table.filter(pc.is_in(table.column("filter"), pa.array(filters, type=pa.string())))
-    if since_mjd is not None:
-        table = table.filter(pc.greater_equal(table.column("mjd"), since_mjd))
-    return table
-
-
-def photometry_summary(view: StoreView) -> pa.Table:
-    """Per-target summary (``index/photometry_summary.parquet``), keyed by ``target_id``."""
-    return photometry_store.read_summary(view)
-
-
-def points_to_json(table: pa.Table) -> list[dict[str, Any]]:
-    """Points as JSON objects (`tom-tui photometry --json`); the file's extra columns under "extra"."""
-    rows: list[dict[str, Any]] = []
-    for record in table.to_pylist():
-        row = {name: record.get(name) for name in JSON_FIELDS if name != "detection"}
-        row["detection"] = record.get("mag") is not None
-        for key, value in row.items():
-            if isinstance(value, float) and math.isnan(value):
-                row[key] = None
-        if record.get("extra"):
-            row["extra"] = orjson.loads(record["extra"])
-        rows.append(row)
-    return rows
 
 
 def ingest_simulated(

@@ -27,12 +27,12 @@ import orjson
 import pyarrow as pa
 
 from tom_tui.adapters.alerts.photometry import PhotometryColumns, finite_or_none
-from tom_tui.clock import to_mjd
-from tom_tui.errors import ValidationError
+from tom_tui.domain.clock import to_mjd
+from tom_tui.domain.errors import ValidationError
 from tom_tui.processing.photometry.dedup import DedupPolicy
-from tom_tui.services.alert_rules import AlertCandidate
-from tom_tui.services.ingest import IngestReport, PhotometryWriter, ingest_candidates
-from tom_tui.services.ingest import photometry_writer as default_yse_writer_for
+from tom_tui.services.alerts.ingest import IngestReport, PhotometryWriter, ingest_candidates
+from tom_tui.services.alerts.ingest import photometry_writer as default_yse_writer_for
+from tom_tui.services.alerts.rules import AlertCandidate
 from tom_tui.store.store import Store
 
 HEADER_KEYS = {"noupdatestatus", "mjdmatchmin", "clobber"}

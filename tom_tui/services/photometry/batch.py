@@ -1,6 +1,6 @@
 """Storing the photometry of many targets at once (alert batches), as one undoable upload.
 
-:func:`tom_tui.services.photometry.ingest_points` stores one target per call and refreshes the
+:func:`tom_tui.services.photometry.engine.ingest_points` stores one target per call and refreshes the
 summary table each time; an alert batch touches thousands of targets, so this does the same work
 batched: one read of the touched targets' points, duplicate detection per target with the
 photometry store's own policy, one write per touched bucket (or a small delta file per target when
@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tom_tui.clock import now_iso
+from tom_tui.domain.clock import now_iso
 from tom_tui.processing.photometry.dedup import DedupPolicy, find_duplicates
 from tom_tui.processing.photometry.schema import MEASUREMENT_SCHEMA, STORED_SCHEMA
 from tom_tui.store import photometry as photometry_store

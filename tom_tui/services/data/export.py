@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.target import Target
-from tom_tui.errors import ValidationError
 from tom_tui.processing.photometry import export as photometry_export
 from tom_tui.processing.photometry.export import ExportFormat
 from tom_tui.processing.spectra.model import Spectrum
-from tom_tui.services.photometry import target_photometry
-from tom_tui.services.targets import TargetFilter, TargetService
+from tom_tui.services.photometry.reads import target_photometry
+from tom_tui.services.targets.operations import TargetFilter, TargetService
 from tom_tui.store.spectra import SpectrumRepository
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository

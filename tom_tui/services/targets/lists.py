@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from tinydb import Query
 
-from tom_tui.clock import now_iso
-from tom_tui.errors import NotFoundError, ValidationError
+from tom_tui.domain.clock import now_iso
+from tom_tui.domain.errors import NotFoundError, ValidationError
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 

@@ -1,9 +1,9 @@
 """Alerts → targets and photometry: Avro alert files, broker results and YSE-PZ uploads.
 
 Every path ends in :func:`ingest_candidates`: one store transaction in which the alerts' objects go
-through the foundation's duplicate protection (:func:`~tom_tui.services.targets.add_targets` with
+through the foundation's duplicate protection (:func:`~tom_tui.services.targets.operations.add_targets` with
 ``MERGE``: an alert of a known object, by name or within the duplicate radius, updates that target
-instead of creating another), alert rules (:mod:`tom_tui.services.alert_rules`) tag or filter them,
+instead of creating another), alert rules (:mod:`tom_tui.services.alerts.rules`) tag or filter them,
 and their photometry is attached to the resulting target ids. Bad input raises before anything is
 written, so a failed ingest leaves the store exactly as it was.
 """
@@ -23,13 +23,18 @@ import pyarrow.compute as pc
 from tom_tui.adapters.alerts.avro import AlertBatch, AlertPacket, read_alerts
 from tom_tui.adapters.alerts.photometry import empty_photometry
 from tom_tui.adapters.brokers.base import Broker, GenericAlert
+from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.target import build_target, simplify_name
-from tom_tui.errors import ValidationError
 from tom_tui.processing.photometry.dedup import DedupPolicy, OnDuplicatePoint
-from tom_tui.services.alert_photometry import store_photometry
-from tom_tui.services.alert_rules import AlertCandidate, AlertRule, load_rules, match_rules
+from tom_tui.services.alerts.rules import AlertCandidate, AlertRule, load_rules, match_rules
 from tom_tui.services.bulk import cyclic_gc_paused
-from tom_tui.services.targets import DEFAULT_DUPLICATE_RADIUS_ARCSEC, OnDuplicate, add_targets, ensure_lists
+from tom_tui.services.photometry.batch import store_photometry
+from tom_tui.services.targets.operations import (
+    DEFAULT_DUPLICATE_RADIUS_ARCSEC,
+    OnDuplicate,
+    add_targets,
+    ensure_lists,
+)
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 from tom_tui.store.transaction import Transaction

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from tom_tui.errors import TomError
+from tom_tui.domain.errors import TomError
 
 log = logging.getLogger("tom_tui.observations")
 PASSWORD_ENV = "TOM_TUI_SMTP_PASSWORD"

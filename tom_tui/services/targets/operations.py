@@ -16,9 +16,9 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tom_tui.domain.errors import DuplicateError, ValidationError
 from tom_tui.domain.target import Target, build_target, parse_dec, parse_ra, simplify_name
-from tom_tui.errors import DuplicateError, ValidationError
-from tom_tui.services.hooks import target_data_holders
+from tom_tui.services.targets.hooks import target_data_holders
 from tom_tui.store.store import Store
 from tom_tui.store.target_index import TargetIndex, close_pairs
 from tom_tui.store.targets import TargetRepository
@@ -502,7 +502,7 @@ def ensure_lists(tx: Transaction, names: Sequence[str]) -> list[str]:
     """Create target lists that do not exist yet; returns the names created."""
     if not names:
         return []
-    from tom_tui.services.lists import LISTS_TABLE, now
+    from tom_tui.services.targets.lists import LISTS_TABLE, now
 
     table = tx.db("lists").table(LISTS_TABLE)
     existing = {document["name"] for document in table.all()}

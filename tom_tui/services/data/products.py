@@ -11,20 +11,20 @@ from typing import Any
 
 import pyarrow as pa
 
-from tom_tui.clock import now_iso
+from tom_tui.domain.clock import now_iso
+from tom_tui.domain.errors import NotFoundError, ValidationError
 from tom_tui.domain.target import Target
-from tom_tui.errors import NotFoundError, ValidationError
 from tom_tui.processing.dataproducts import ProcessOptions, processor_for
 from tom_tui.processing.photometry.dedup import DedupPolicy
 from tom_tui.processing.spectra.model import Spectrum
-from tom_tui.services.photometry import (
+from tom_tui.services.photometry.engine import (
     IngestResult,
     delete_target_photometry,
     ingest_points,
     move_target_photometry,
-    target_photometry,
     undo_upload,
 )
+from tom_tui.services.photometry.reads import target_photometry
 from tom_tui.store.dataproducts import DataProduct, DataProductRepository, PhotometryUpload, sha256_of
 from tom_tui.store.spectra import SpectrumRecord, SpectrumRepository
 from tom_tui.store.store import Store

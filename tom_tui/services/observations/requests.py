@@ -26,11 +26,11 @@ from tom_tui.adapters.facilities.base import (
     load_facility,
     parse_utc,
 )
-from tom_tui.clock import now, now_iso
+from tom_tui.domain.clock import now, now_iso
+from tom_tui.domain.errors import TomError, ValidationError
 from tom_tui.domain.target import Target
-from tom_tui.errors import TomError, ValidationError
-from tom_tui.services.observation_data import attach_files, store_frame
-from tom_tui.services.observation_notices import StatusNotice, notify
+from tom_tui.services.observations.frames import attach_files, store_frame
+from tom_tui.services.observations.notices import StatusNotice, notify
 from tom_tui.store.dataproducts import (
     DataProductRepository,
     safe_file_name,

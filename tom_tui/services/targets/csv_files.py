@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.target import (
     NUMERIC_FIELDS,
     ORBITAL_FIELDS,
@@ -32,7 +33,6 @@ from tom_tui.domain.target import (
     parse_extra_value,
     simplify_name,
 )
-from tom_tui.errors import ValidationError
 
 _ALIAS_COLUMN = re.compile(r"^name\d+$")
 _FIELD_COLUMNS = {"name", "type", "scheme", *NUMERIC_FIELDS}

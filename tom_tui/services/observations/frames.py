@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from tom_tui.adapters.facilities.base import DataProduct as FacilityProduct
-from tom_tui.clock import now_iso
-from tom_tui.errors import NotFoundError, ValidationError
+from tom_tui.domain.clock import now_iso
+from tom_tui.domain.errors import NotFoundError, ValidationError
 from tom_tui.store.dataproducts import (
     PRODUCT_COUNTER,
     DataProduct,

@@ -1,4 +1,4 @@
-"""The built-in job kinds (see :mod:`tom_tui.services.jobs` for how to add more).
+"""The built-in job kinds (see :mod:`tom_tui.services.jobs.scheduler` for how to add more).
 
 - ``broker_query``: ``broker``, ``options`` (the broker's query options), ``rules_only`` (default
   true when the store has ``[[alert_rules]]``), ``lists``, ``with_history`` (default true),
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from tom_tui.adapters.alerts.avro import alert_files, default_workers
-from tom_tui.errors import TomError, ValidationError
-from tom_tui.services.alert_rules import load_rules
-from tom_tui.services.jobs import JobContext, register_job_kind
+from tom_tui.domain.errors import TomError, ValidationError
+from tom_tui.services.alerts.rules import load_rules
+from tom_tui.services.jobs.scheduler import JobContext, register_job_kind
 
 SEEN_FILES = "state/ingested_alert_files.json"
 
@@ -35,7 +35,7 @@ def _lists(params: Mapping[str, Any]) -> list[str]:
 @register_job_kind("broker_query")
 def broker_query(context: JobContext) -> dict[str, int]:
     from tom_tui.adapters.brokers import make_broker
-    from tom_tui.services.ingest import ingest_broker_alerts
+    from tom_tui.services.alerts.ingest import ingest_broker_alerts
 
     params = context.job.params
     if "broker" not in params:
@@ -67,7 +67,7 @@ def broker_query(context: JobContext) -> dict[str, int]:
 
 @register_job_kind("ingest_alerts")
 def ingest_alerts(context: JobContext) -> dict[str, int]:
-    from tom_tui.services.ingest import ingest_alert_files
+    from tom_tui.services.alerts.ingest import ingest_alert_files
 
     params = context.job.params
     if "path" not in params:
@@ -108,7 +108,7 @@ def ingest_alerts(context: JobContext) -> dict[str, int]:
 
 @register_job_kind("catalog_refresh")
 def catalog_refresh(context: JobContext) -> dict[str, int]:
-    from tom_tui.services.catalogs import CatalogService
+    from tom_tui.services.targets.resolve import CatalogService
 
     params = context.job.params
     names = params.get("names") or []

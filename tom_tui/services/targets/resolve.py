@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tom_tui.adapters.catalogs import DEFAULT_ORDER, catalog_names, make_catalog
+from tom_tui.domain.errors import AdapterError, NotFoundError
 from tom_tui.domain.target import build_target
-from tom_tui.errors import AdapterError, NotFoundError
-from tom_tui.services.targets import OnDuplicate, TargetService
+from tom_tui.services.targets.operations import OnDuplicate, TargetService
 from tom_tui.store.store import Store
 
 

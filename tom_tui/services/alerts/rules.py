@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from tom_tui.errors import ValidationError
+from tom_tui.domain.errors import ValidationError
 from tom_tui.store.target_index import TargetIndex, chord_for, unit_vectors
 
 RULE_KEYS = {"name", "broker", "classification", "max_mag", "near_list", "radius_arcsec"}
