@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow as pa
 from _common import machine_note
 
-from tom_tui.store.target_index import INDEX_SCHEMA, TargetIndex, unit_vectors
+from tom_tui.domain.sky import unit_vectors
+from tom_tui.store.target_index import INDEX_SCHEMA, TargetIndex
 
 TARGET_MS = 1.0
 

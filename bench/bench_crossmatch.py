@@ -1,6 +1,6 @@
 """Crossmatch of 10k alert positions against 1M targets, in a fresh process (no prebuilt index).
 
-Uses :func:`tom_tui.services.alerts.rules.crossmatch`: the alerts are sorted by declination and
+Uses :func:`tom_tui.domain.sky.crossmatch`: the alerts are sorted by declination and
 every target finds its band of alerts with a vectorised binary search, so nothing has to be built
 over the million targets. Half of the alerts lie within 0.3″ of a target, half anywhere; the
 result is checked against the known pairs. Goal (issue 4): ≤ 0.5 s.
@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from tom_tui.services.alerts.rules import crossmatch
+from tom_tui.domain.sky import crossmatch
 
 TARGETS = 1_000_000
 ALERTS = 10_000

@@ -63,8 +63,9 @@ class Portal(BaseHTTPRequestHandler):
 
 def build_store(root: Path, count: int, base_url: str) -> None:
     from tom_tui.domain.clock import now_iso
+    from tom_tui.domain.observations import ObservationRecord, StatusChange
     from tom_tui.domain.target import build_target
-    from tom_tui.store.observations import ObservationRecord, ObservationRepository, StatusChange
+    from tom_tui.store.observations import ObservationRepository
     from tom_tui.store.store import Store
     from tom_tui.store.targets import TargetRepository
 

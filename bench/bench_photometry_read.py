@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from tom_tui.processing.photometry.schema import STORED_SCHEMA
+from tom_tui.domain.photometry import STORED_SCHEMA
+from tom_tui.domain.units import mag_to_flux_array
 from tom_tui.services.photometry.reads import target_photometry
 from tom_tui.store import photometry as photometry_store
 from tom_tui.store.store import Store
@@ -42,7 +43,7 @@ def points_for(target_ids: np.ndarray, per_target: int, rng: np.random.Generator
         "mag": pa.array(mag, mask=~detected),
         "magerr": pa.array(np.full(count, 0.05), mask=~detected),
         "limit": pa.array(mag + 1, mask=detected),
-        "flux": pa.array(10 ** (-0.4 * (mag - 23.9))),
+        "flux": pa.array(mag_to_flux_array(mag)),
         "fluxerr": pa.array(np.full(count, 3.0)),
         "magsys": pa.array(["ab"] * count),
         "telescope": pa.array(["P48"] * count),
@@ -62,10 +63,12 @@ def build(root: Path) -> Store:
     with store.transaction() as tx:
         for bucket in range(photometry_store.BUCKETS):
             in_bucket = ids[ids % photometry_store.BUCKETS == bucket]
-            photometry_store.write_bucket(tx, bucket, points_for(in_bucket, POINTS_PER_TARGET, rng, 1))
+            # Many targets of one bucket in one upload: the store writes the bucket's main file.
+            photometry_store.add_points(tx, 1, points_for(in_bucket, POINTS_PER_TARGET, rng, 1))
         for target_id in ids[::10]:
+            # One target per upload: a delta file.
             recent = points_for(np.array([target_id]), 20, rng, 2)
-            photometry_store.append_points(tx, int(target_id), 2, recent)
+            photometry_store.add_points(tx, 2, recent)
     return store
 
 

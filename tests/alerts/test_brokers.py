@@ -8,7 +8,6 @@ import math
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tom_tui.adapters.brokers import broker_names, make_broker
 from tom_tui.adapters.brokers.alerce import AlerceBroker
 from tom_tui.adapters.brokers.antares import AntaresBroker
 from tom_tui.adapters.brokers.fink import FinkBroker
@@ -16,6 +15,8 @@ from tom_tui.adapters.brokers.lasair import LasairBroker
 from tom_tui.adapters.brokers.tns import TnsBroker
 from tom_tui.adapters.http import Credentials, HttpClient
 from tom_tui.domain.errors import AdapterError, ValidationError
+from tom_tui.services import plugins
+from tom_tui.services.plugins import make_broker
 from tom_tui.store.store import Store
 
 from .conftest import BROKERS
@@ -26,7 +27,8 @@ def recorded(name: str) -> object:
 
 
 def test_every_builtin_broker_is_registered_through_entry_points() -> None:
-    assert {"alerce", "antares", "fink", "lasair", "tns", "simulated"} <= set(broker_names())
+    names = set(plugins.plugin_names(plugins.BROKERS))
+    assert {"alerce", "antares", "fink", "lasair", "tns", "simulated"} <= names
 
 
 def test_base_url_comes_from_the_store_config() -> None:

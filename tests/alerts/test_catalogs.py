@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from tom_tui.adapters.catalogs import catalog_names, make_catalog
 from tom_tui.adapters.catalogs.horizons import HorizonsCatalog
 from tom_tui.adapters.catalogs.mpc import MpcCatalog
 from tom_tui.adapters.catalogs.ned import NedCatalog
@@ -16,6 +15,8 @@ from tom_tui.adapters.catalogs.simbad import SimbadCatalog
 from tom_tui.adapters.http import HttpClient
 from tom_tui.cli.main import cli
 from tom_tui.domain.target import build_target
+from tom_tui.services import plugins
+from tom_tui.services.plugins import make_catalog
 from tom_tui.services.targets.operations import TargetService
 from tom_tui.store.store import Store
 
@@ -24,7 +25,8 @@ from .conftest import CATALOGS
 
 def use_catalogs(store: Store, httpserver: HTTPServer, order: list[str]) -> None:
     settings = "".join(
-        f'[catalogs.{name}]\nbase_url = "{httpserver.url_for("/" + name)}"\n' for name in catalog_names()
+        f'[catalogs.{name}]\nbase_url = "{httpserver.url_for("/" + name)}"\n'
+        for name in plugins.plugin_names(plugins.CATALOGS)
     )
     store.config_path.write_text(
         store.config_path.read_text() + f"\n[catalogs]\norder = {json.dumps(order)}\n" + settings
@@ -32,7 +34,7 @@ def use_catalogs(store: Store, httpserver: HTTPServer, order: list[str]) -> None
 
 
 def test_catalogs_are_registered() -> None:
-    assert {"simbad", "ned", "jpl_horizons", "mpc", "tns"} <= set(catalog_names())
+    assert {"simbad", "ned", "jpl_horizons", "mpc", "tns"} <= set(plugins.plugin_names(plugins.CATALOGS))
 
 
 def test_simbad_tap_query_and_answer(httpserver: HTTPServer, client: HttpClient) -> None:

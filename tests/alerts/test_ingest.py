@@ -288,7 +288,7 @@ def test_parallel_reading_gives_the_same_batch(tmp_path: Path) -> None:
 def test_crossmatch_finds_every_pair_including_ra_wrap() -> None:
     import numpy as np
 
-    from tom_tui.services.alerts.rules import crossmatch
+    from tom_tui.domain.sky import crossmatch
 
     target_ra = np.array([359.9999, 10.0, 10.0, 180.0, np.nan])
     target_dec = np.array([0.0, 89.9999, -30.0, 45.0, 0.0])

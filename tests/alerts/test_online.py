@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tom_tui.adapters.brokers import make_broker
-from tom_tui.adapters.catalogs import make_catalog
+from tom_tui.services.plugins import make_broker, make_catalog
 
 pytestmark = pytest.mark.online
 

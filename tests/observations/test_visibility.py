@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tom_tui.domain.clock import to_mjd
+from tom_tui.domain.sites import resolve_site
 from tom_tui.processing.ephemeris import radec_from_elements
 from tom_tui.processing.visibility import (
     NightGrid,
@@ -17,7 +18,6 @@ from tom_tui.processing.visibility import (
     night_grid,
     offline_iers,
     plan_night,
-    resolve_site,
 )
 
 HORIZONS = Path(__file__).parent.parent / "data" / "facilities" / "horizons"
@@ -36,7 +36,9 @@ def test_altitudes_agree_with_astropy_altaz(grid: NightGrid) -> None:
 
     ra, dec = np.array([10.68, 83.82, 279.23, 201.37]), np.array([41.27, -5.39, 38.78, -43.02])
     times = Time(grid.mjd[::24], format="mjd")
-    location = EarthLocation.from_geodetic(LA_PALMA.lon * u.deg, LA_PALMA.lat * u.deg, LA_PALMA.height * u.m)
+    location = EarthLocation.from_geodetic(
+        LA_PALMA.longitude_deg * u.deg, LA_PALMA.latitude_deg * u.deg, LA_PALMA.elevation_m * u.m
+    )
     frame = AltAz(obstime=times, location=location)
     with offline_iers():
         expected = np.array(
@@ -85,7 +87,7 @@ def test_plan_marks_targets_that_never_rise_and_ranks_zenith_targets_best(grid: 
 
 
 def test_site_parsing_errors_name_what_was_expected() -> None:
-    assert resolve_site("28.76,-17.88,2300").height == 2300
+    assert resolve_site("28.76,-17.88,2300").elevation_m == 2300
     with pytest.raises(ValueError, match="LAT,LON,HEIGHT"):
         resolve_site("Atlantis")
     with pytest.raises(ValueError, match="latitude"):

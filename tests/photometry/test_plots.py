@@ -10,8 +10,8 @@ import pyarrow as pa
 from click.testing import CliRunner
 
 from tom_tui.cli.main import cli
+from tom_tui.domain.photometry import MEASUREMENT_SCHEMA
 from tom_tui.processing.photometry import read_photometry
-from tom_tui.processing.photometry.schema import MEASUREMENT_SCHEMA
 from tom_tui.processing.plots import band_key, prepare_lightcurve
 from tom_tui.store.store import Store
 

@@ -7,7 +7,8 @@ import pytest
 
 from tom_tui.adapters.simulated.photometry import simulated_photometry
 from tom_tui.adapters.simulated.sky import SimulatedSky
-from tom_tui.services.photometry.engine import ingest_batch
+from tom_tui.domain.photometry import DedupPolicy, with_target_ids
+from tom_tui.services.photometry.ingest import ingest
 from tom_tui.services.photometry.reads import photometry_summary
 from tom_tui.store.store import Store
 
@@ -46,20 +47,21 @@ def test_variable_star_year_has_seasons_and_ingests(sky: SimulatedSky, tmp_path:
     assert gaps.max() > 30  # a seasonal gap while the star is behind the Sun
     store = Store.init(tmp_path / "store")  # type: ignore[operator]
     with store.transaction() as tx:
-        ingest_batch(tx, [(1, table)], source="simulated")
+        ingest(tx, with_target_ids(table, 1), policy=DedupPolicy(), source="simulated")
     with store.read() as view:
         summary = photometry_summary(view).to_pylist()[0]
     assert summary["n_points"] == table.num_rows and summary["n_detections"] > 0.9 * table.num_rows
 
 
 def test_ingest_simulated_for_the_demo(sky: SimulatedSky, tmp_path: object) -> None:
-    from tom_tui.services.photometry.engine import ingest_simulated
+    from tom_tui.services.photometry.ingest import ingest_simulated
 
     chosen = [o for o in sky.objects if o.ra is not None][:20]
     store = Store.init(tmp_path / "store")  # type: ignore[operator]
     with store.transaction() as tx:
-        results = ingest_simulated(tx, list(enumerate(chosen, start=1)), 61000, 61360)
-    assert results and len({result.upload_id for result in results}) == 1
+        outcome = ingest_simulated(tx, list(enumerate(chosen, start=1)), 61000, 61360)
+    results = outcome.targets
+    assert results and outcome.upload_id is not None  # one upload for all of them
     with store.read() as view:
         summary = photometry_summary(view)
     assert summary.num_rows == len(results) and sum(r.added for r in results) == sum(

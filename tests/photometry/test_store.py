@@ -10,12 +10,12 @@ import pyarrow as pa
 import pytest
 
 from tom_tui.domain.errors import NotFoundError, ValidationError
+from tom_tui.domain.photometry import DedupPolicy, OnDuplicatePoint, with_target_ids
 from tom_tui.processing.dataproducts import ProcessOptions
 from tom_tui.processing.photometry import ReadOptions, read_photometry
-from tom_tui.processing.photometry.dedup import DedupPolicy, OnDuplicatePoint
 from tom_tui.processing.photometry.timeformat import TimeFormat
 from tom_tui.services.data import products as data_service
-from tom_tui.services.photometry.engine import ingest_batch, ingest_points
+from tom_tui.services.photometry.ingest import ingest, ingest_points
 from tom_tui.services.photometry.reads import photometry_summary, target_photometry
 from tom_tui.services.targets.operations import TargetService
 from tom_tui.store import photometry as photometry_store
@@ -164,7 +164,7 @@ def test_failure_after_copy_rolls_back(store: Store, monkeypatch: pytest.MonkeyP
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(photometry_store, "refresh_summary", explode)
+    monkeypatch.setattr(photometry_store, "write_summaries", explode)
     with pytest.raises(RuntimeError):
         upload(store, "SN 2024abc", ATLAS)
     assert snapshot(store) == before
@@ -247,17 +247,18 @@ def test_reading_one_target_among_many(store: Store) -> None:
                 "mag": pa.array(18 + rng.random(5)),
             }
         )
-        batch.append((target_id, pa.concat_tables([empty, _fill(rows, empty.schema)])))
+        batch.append(with_target_ids(pa.concat_tables([empty, _fill(rows, empty.schema)]), target_id))
     with store.transaction() as tx:
-        results = ingest_batch(tx, batch, source="synthetic")
-    assert len({result.upload_id for result in results}) == 1
+        outcome = ingest(tx, pa.concat_tables(batch), policy=DedupPolicy(), source="synthetic")
+    # One upload for all 599 targets.
+    assert outcome.upload_id is not None and [t.target_id for t in outcome.targets] == list(range(1, 600))
     with store.read() as view:
         one = photometry_store.read_points(view, 300)
         several = photometry_store.read_points_many(view, [44, 300, 556])
         assert photometry_summary(view).num_rows == 599
     assert one.num_rows == 5 and set(one.column("target_id").to_pylist()) == {300}
     assert several.column("target_id").to_pylist() == [44] * 5 + [300] * 5 + [556] * 5
-    data_service.undo_photometry_upload(store, results[0].upload_id)
+    data_service.undo_photometry_upload(store, outcome.upload_id)
     with store.read() as view:
         assert photometry_store.read_points_many(view, range(1, 600)).num_rows == 0
 
@@ -330,18 +331,17 @@ def test_concurrent_uploads_from_several_processes(store: Store, tmp_path: Path)
 def test_processors_are_plugins_by_type(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tom_tui.processing import dataproducts
     from tom_tui.processing.dataproducts import DataProcessor, ProcessedData
+    from tom_tui.services import plugins
 
-    assert {"photometry", "spectroscopy", "image_file", "other"} <= set(dataproducts.processors())
+    names = set(plugins.plugin_names(plugins.PROCESSORS))
+    assert {"photometry", "spectroscopy", "image_file", "other"} <= names
 
     class LineCounter(DataProcessor):
         def process(self, path: Path, options: ProcessOptions) -> ProcessedData:
             return ProcessedData(details={"lines": len(path.read_text().splitlines())})
 
-    monkeypatch.setattr(
-        dataproducts, "processors", lambda: {**dataproducts.BUILTIN_PROCESSORS, "log": LineCounter}
-    )
+    monkeypatch.setitem(plugins.PROCESSORS.builtins, "log", LineCounter)
     log = tmp_path / "night.log"
     log.write_text("open dome\nexpose\nclose dome\n")
     outcome = data_service.upload_data_product(store, "SN 2024abc", log, "log")

@@ -13,8 +13,9 @@ from textual_plotext import PlotextPlot
 
 from tom_tui.screens import registry
 from tom_tui.screens.app import TomApp
-from tom_tui.screens.target_data import DataProductsPanel, LightCurvePanel, SpectrumPanel, UploadDialog
+from tom_tui.screens.target_data import DataProductsPanel, LightCurvePanel, SpectrumPanel
 from tom_tui.screens.target_detail import TargetDetailScreen
+from tom_tui.screens.upload_dialog import UploadDialog
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.services.data import products as data_service
 from tom_tui.store.store import Store

@@ -141,7 +141,11 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 class HttpClient:
-    """A ``requests.Session`` wrapper: timeouts, retries with backoff, rate limits, user agent."""
+    """A ``requests.Session`` wrapper: timeouts, retries with backoff, rate limits, user agent.
+
+    Each thread gets its own session (keep-alive connections per thread, since a
+    ``requests.Session`` is not safe to share between threads), unless one ``session`` is given.
+    """
 
     def __init__(
         self,
@@ -158,12 +162,32 @@ class HttpClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.rate_limiter = rate_limiter or RateLimiter()
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self._given_session = session
+        if session is not None:
+            session.headers["User-Agent"] = USER_AGENT
+        self._local = threading.local()
         self.sleep = sleep
 
-    def send(self, request: HttpRequest) -> requests.Response:
-        """Send with retries; raise :class:`AdapterError` naming the URL (never a secret) on failure."""
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session."""
+        if self._given_session is not None:
+            return self._given_session
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+            self._local.session = session
+        return session
+
+    def send(
+        self, request: HttpRequest, *, stream: bool = False, check_status: bool = True
+    ) -> requests.Response:
+        """Send with retries; raise :class:`AdapterError` naming the URL (never a secret) on failure.
+
+        With ``check_status=False`` an error status (after the retries) is returned, not raised,
+        for an adapter that explains its service's errors itself.
+        """
         host = urlsplit(request.url).netloc
         attempt = 0
         while True:
@@ -177,6 +201,7 @@ class HttpClient:
                     json=request.json,
                     headers=request.headers or None,
                     timeout=self.timeout,
+                    stream=stream,
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
                 if attempt >= self.retries:
@@ -192,9 +217,14 @@ class HttpClient:
                     type(error).__name__,
                     delay,
                 )
+            except requests.RequestException as error:  # a bad URL or a broken answer: retrying won't help
+                raise AdapterError(
+                    f"{request.method} {request.display_url()}: {type(error).__name__}; "
+                    "check the service's base URL"
+                ) from None
             else:
                 if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
-                    if response.status_code >= 400:
+                    if check_status and response.status_code >= 400:
                         raise AdapterError(
                             f"{request.method} {request.display_url()}: HTTP {response.status_code} "
                             f"{response.reason or ''}".rstrip()

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app, stage_printer
-from tom_tui.domain.errors import ValidationError
+from tom_tui.cli.options import click_options, given_values
 
 # -- ingest --
 
@@ -41,7 +41,6 @@ def ingest_alerts(
     as_json: bool,
 ) -> None:
     """Ingest ZTF or Rubin/LSST Avro alert files (files or directories)."""
-    from tom_tui.adapters.alerts.avro import default_workers
     from tom_tui.services.alerts.ingest import ingest_alert_files
 
     report = ingest_alert_files(
@@ -49,7 +48,7 @@ def ingest_alerts(
         paths,
         rules_only=rules_only,
         lists=lists,
-        workers=workers or default_workers(),
+        workers=workers,
         progress=stage_printer(),
     )
     _print_report(report.to_json(), as_json)
@@ -94,36 +93,18 @@ def broker() -> None:
 @handle_errors
 def broker_list(as_json: bool) -> None:
     """Installed brokers and their query options."""
-    from tom_tui.adapters.brokers import broker_class, broker_names
+    from tom_tui.services.alerts.brokers import BrokerService
 
-    rows: list[dict[str, Any]] = []
-    for name in broker_names():
-        cls = broker_class(name)
-        rows.append(
-            {
-                "name": name,
-                "label": cls.label,
-                "base_url": cls.default_base_url,
-                "credentials": list(cls.credential_keys),
-                "options": [
-                    {
-                        "name": o.name,
-                        "flag": o.flag,
-                        "type": o.type,
-                        "default": o.default,
-                        "help": o.help,
-                        "choices": list(o.choices),
-                    }
-                    for o in cls.options
-                ],
-            }
-        )
+    rows = [info.to_json() for info in BrokerService().list_brokers()]
     if as_json:
         emit_json(rows)
         return
     for row in rows:
         flags = " ".join(o["flag"] for o in row["options"])
         click.echo(f"{row['name']:<10} {row['label']:<18} {flags}")
+
+
+QUERY_PREFIX = "query_option__"
 
 
 class _BrokerCommands(click.Group):
@@ -134,38 +115,17 @@ class _BrokerCommands(click.Group):
         self.importing = importing
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        from tom_tui.adapters.brokers import broker_names
+        from tom_tui.services.alerts.brokers import broker_names
 
         return list(broker_names())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        from tom_tui.adapters.brokers import broker_class, broker_names
+        from tom_tui.services.alerts.brokers import BrokerService, broker_names
 
         if cmd_name not in broker_names():
             return None
-        cls = broker_class(cmd_name)
-        params: list[click.Parameter] = []
-        for option in cls.options:
-            if option.type == "bool":
-                params.append(
-                    click.Option(
-                        [option.flag + "/" + option.flag.replace("--", "--no-", 1)],
-                        option.name,
-                        default=None,
-                        help=option.help,
-                    )
-                )
-            else:
-                kind: Any = click.Choice(option.choices) if option.type == "choice" else str
-                params.append(
-                    click.Option(
-                        [option.flag],
-                        option.name,
-                        type=kind,
-                        default=None,
-                        help=f"{option.help} (default: {option.default})",
-                    )
-                )
+        info = BrokerService().describe(cmd_name)
+        params: list[click.Parameter] = list(click_options(info.options, QUERY_PREFIX))
         params.append(click.Option(["--json", "as_json"], is_flag=True, help="JSON output."))
         if self.importing:
             params += [
@@ -178,30 +138,24 @@ class _BrokerCommands(click.Group):
             ]
         else:
             params.append(click.Option(["--dry-run"], is_flag=True, help="Print the request; send nothing."))
-        callback = _import_callback(cmd_name) if self.importing else _query_callback(cmd_name)
+        names = [option.name for option in info.options]
+        callback = _import_callback(cmd_name, names) if self.importing else _query_callback(cmd_name, names)
         verb = "Import results of" if self.importing else "Query"
-        return click.Command(cmd_name, params=params, callback=callback, help=f"{verb} {cls.label}.")
+        return click.Command(cmd_name, params=params, callback=callback, help=f"{verb} {info.label}.")
 
 
-def _make_broker(app: AppContext, name: str) -> Any:
-    from tom_tui.adapters.brokers import make_broker
-
-    return make_broker(name, app.store.config, app.store.root)
-
-
-def _options(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
-
-
-def _query_callback(name: str) -> Any:
+def _query_callback(name: str, option_names: list[str]) -> Any:
     @pass_app
     @handle_errors
     def run(app: AppContext, /, as_json: bool, dry_run: bool, **values: Any) -> None:
-        broker_instance = _make_broker(app, name)
+        from tom_tui.services.alerts.brokers import BrokerService
+
+        service = BrokerService(app.store)
+        options = given_values(values, option_names, QUERY_PREFIX)
         if dry_run:
-            emit_json(broker_instance.query(dry_run=True, **_options(values)).describe())
+            emit_json(service.request(name, options))
             return
-        alerts = broker_instance.query(**_options(values))
+        alerts = service.query(name, options)
         if as_json:
             emit_json([alert.to_json() for alert in alerts])
             return
@@ -216,7 +170,7 @@ def _query_callback(name: str) -> Any:
     return run
 
 
-def _import_callback(name: str) -> Any:
+def _import_callback(name: str, option_names: list[str]) -> Any:
     @pass_app
     @handle_errors
     def run(
@@ -229,22 +183,12 @@ def _import_callback(name: str) -> Any:
         lists: tuple[str, ...],
         **values: Any,
     ) -> None:
-        from tom_tui.services.alerts.ingest import ingest_broker_alerts
+        from tom_tui.services.alerts.brokers import BrokerService
 
-        broker_instance = _make_broker(app, name)
-        alerts = broker_instance.query(**_options(values))
-        if only:
-            missing = sorted(set(only) - {a.id for a in alerts})
-            if missing:
-                raise ValidationError(f"--only: {', '.join(missing)} not among the {len(alerts)} result(s)")
-            alerts = [a for a in alerts if a.id in only]
-        report = ingest_broker_alerts(
-            app.store,
-            broker_instance,
-            alerts,
-            with_history=not no_history,
-            rules_only=rules_only,
-            lists=lists,
+        service = BrokerService(app.store)
+        alerts = service.query(name, given_values(values, option_names, QUERY_PREFIX))
+        report = service.import_alerts(
+            name, alerts, only=only, with_history=not no_history, rules_only=rules_only, lists=lists
         )
         _print_report(report.to_json(), as_json)
 

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import click
 import orjson
 
-from tom_tui.domain.errors import TomError
-from tom_tui.store.store import Store, resolve_store_path
+from tom_tui.domain.errors import TomError, user_message
+from tom_tui.services.session import Store, open_store, resolve_store_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +31,7 @@ class AppContext:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self.store_path)
+            self._store = open_store(self.store_path)
         return self._store
 
 
@@ -66,9 +66,7 @@ def handle_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except TomError as error:
-            fail(str(error))
-        except FileNotFoundError as error:
-            fail(f"{error.filename}: no such file")
+        except (TomError, FileNotFoundError) as error:
+            fail(user_message(error) or str(error))
 
     return wrapper  # type: ignore[return-value]

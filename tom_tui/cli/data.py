@@ -10,43 +10,13 @@ from typing import Any
 import click
 
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
+from tom_tui.cli.options import add_click_options, option_values
+from tom_tui.domain.dataproducts import DataProduct
 from tom_tui.domain.errors import ValidationError
-from tom_tui.processing.dataproducts import BUILTIN_PROCESSORS, ProcessOptions
-from tom_tui.processing.photometry import PhotometryFormat, ReadOptions
-from tom_tui.processing.photometry.dedup import DedupPolicy, OnDuplicatePoint
-from tom_tui.processing.photometry.export import ExportFormat
-from tom_tui.processing.photometry.normalise import MAPPABLE_FIELDS
-from tom_tui.processing.photometry.timeformat import TimeFormat
-from tom_tui.processing.spectra import SpectrumOptions
 from tom_tui.services.data import products as data_service
-from tom_tui.services.data.export import export_photometry, export_spectra
+from tom_tui.services.data.export import ExportFormat, export_photometry, export_spectra
+from tom_tui.services.data.upload_options import UPLOAD_OPTIONS, upload_file
 from tom_tui.services.photometry.reads import points_to_json
-from tom_tui.store.dataproducts import DataProduct
-
-
-def parse_column_map(pairs: tuple[str, ...]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for pair in pairs:
-        key, separator, column = pair.partition("=")
-        key = key.strip().lower()
-        if not separator or not column.strip():
-            raise ValidationError(f"--column {pair!r}: expected FIELD=COLUMN, e.g. --column mag=m_ap")
-        if key not in MAPPABLE_FIELDS:
-            raise ValidationError(
-                f"--column {pair!r}: field {key!r} is not one of {', '.join(MAPPABLE_FIELDS)}"
-            )
-        mapping[key] = column.strip()
-    return mapping
-
-
-def parse_pairs(pairs: tuple[str, ...], option: str, shape: str) -> dict[str, str]:
-    parsed: dict[str, str] = {}
-    for pair in pairs:
-        key, separator, value = pair.partition("=")
-        if not separator or not key.strip():
-            raise ValidationError(f"{option} {pair!r}: expected {shape}")
-        parsed[key.strip()] = value
-    return parsed
 
 
 @click.group("data")
@@ -57,144 +27,13 @@ def data_group() -> None:
 @data_group.command("upload")
 @click.argument("target")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--type", "data_type", required=True, help=f"Data type: {', '.join(BUILTIN_PROCESSORS)} or a plugin's."
-)
-@click.option("--observation", "observation_id", help="Id of the observation this file came from.")
-@click.option("--group", "groups", multiple=True, help="Group allowed to see it (repeatable).")
-@click.option(
-    "--format",
-    "file_format",
-    type=click.Choice([f.value for f in PhotometryFormat]),
-    default="auto",
-    show_default=True,
-    help="Photometry file format.",
-)
-@click.option(
-    "--time-format",
-    type=click.Choice([f.value for f in TimeFormat]),
-    help="Time column format when its name does not say (mjd, jd, iso).",
-)
-@click.option(
-    "--column",
-    "columns",
-    multiple=True,
-    metavar="FIELD=COLUMN",
-    help="Which file column holds a field (time, mag, magerr, limit, filter, flux, fluxerr, zp, ...).",
-)
-@click.option("--filter", "default_filter", help="Filter for files without a filter column.")
-@click.option("--telescope", help="Telescope for rows that do not name one.")
-@click.option("--instrument", help="Instrument for rows that do not name one.")
-@click.option("--source", "source_name", help="Source/origin for rows that do not name one.")
-@click.option(
-    "--flux-unit", help="Unit of a flux column without zero point (uJy, nJy, mJy, Jy; default uJy)."
-)
-@click.option("--zero-point", type=float, help="AB zero point of the flux column when the file has none.")
-@click.option(
-    "--magsys",
-    default="ab",
-    show_default=True,
-    help="Magnitude system when the file has no magsys column (ab, vega, instrumental...); "
-    "only AB magnitudes are converted to fluxes.",
-)
-@click.option(
-    "--where",
-    "where",
-    multiple=True,
-    metavar="COLUMN=VALUE",
-    help="Keep only rows with this value (one object of a multi-object table), repeatable.",
-)
-@click.option(
-    "--on-duplicate",
-    type=click.Choice([p.value for p in OnDuplicatePoint]),
-    default="error",
-    show_default=True,
-    help="A point with the same MJD, filter, telescope, instrument and source as a stored one.",
-)
-@click.option(
-    "--mjd-match",
-    type=float,
-    metavar="DAYS",
-    help="YSE-PZ style: a point within DAYS of a stored one (same filter, instrument) is the same point.",
-)
-@click.option(
-    "--clobber", is_flag=True, help="With --mjd-match: replace matched stored points instead of skipping."
-)
-@click.option("--wavelength-unit", help="Spectra: wavelength unit when the file does not give it.")
-@click.option("--flux-unit-spectrum", help="Spectra: flux unit when the file does not give it.")
-@click.option("--date", "observed", help="Spectra: observation date when the file has none (ISO).")
-@click.option(
-    "--allow-same-file", is_flag=True, help="Upload a file even if the same content is already there."
-)
+@add_click_options(UPLOAD_OPTIONS)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 @handle_errors
-def upload_command(
-    app: AppContext,
-    target: str,
-    file: Path,
-    data_type: str,
-    observation_id: str | None,
-    groups: tuple[str, ...],
-    file_format: str,
-    time_format: str | None,
-    columns: tuple[str, ...],
-    default_filter: str | None,
-    telescope: str | None,
-    instrument: str | None,
-    source_name: str | None,
-    flux_unit: str | None,
-    zero_point: float | None,
-    magsys: str,
-    where: tuple[str, ...],
-    on_duplicate: str,
-    mjd_match: float | None,
-    clobber: bool,
-    wavelength_unit: str | None,
-    flux_unit_spectrum: str | None,
-    observed: str | None,
-    allow_same_file: bool,
-    as_json: bool,
-) -> None:
+def upload_command(app: AppContext, /, target: str, file: Path, as_json: bool, **values: Any) -> None:
     """Copy FILE into the store as a data product of TARGET and process it (all or nothing)."""
-    if clobber and mjd_match is None:
-        raise ValidationError("--clobber needs --mjd-match DAYS")
-    options = ProcessOptions(
-        photometry=ReadOptions(
-            format=PhotometryFormat(file_format),
-            time_format=TimeFormat(time_format) if time_format else None,
-            columns=parse_column_map(columns),
-            filter=default_filter,
-            telescope=telescope,
-            instrument=instrument,
-            source=source_name,
-            flux_unit=flux_unit,
-            zero_point=zero_point,
-            magsys=magsys,
-            where=parse_pairs(where, "--where", "COLUMN=VALUE"),
-        ),
-        spectrum=SpectrumOptions(
-            wavelength_unit=wavelength_unit,
-            flux_unit=flux_unit_spectrum,
-            date=observed,
-            telescope=telescope,
-            instrument=instrument,
-        ),
-    )
-    policy = DedupPolicy(
-        on_duplicate=OnDuplicatePoint(on_duplicate), mjd_match_days=mjd_match, clobber=clobber
-    )
-    outcome = data_service.upload_data_product(
-        app.store,
-        target,
-        file,
-        data_type,
-        observation_id=observation_id,
-        groups=list(groups),
-        options=options,
-        dedup=policy,
-        allow_same_file=allow_same_file,
-    )
+    outcome = upload_file(app.store, target, file, option_values(UPLOAD_OPTIONS, values))
     if as_json:
         emit_json(outcome.to_json())
         return

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
+from tom_tui.cli.targets import json_flag
 from tom_tui.services.targets.lists import ListService
 
 
@@ -24,31 +28,43 @@ def create_command(app: AppContext, name: str, description: str) -> None:
     click.echo(f"Created list {name}")
 
 
-@list_group.command("add")
-@click.argument("name")
-@click.argument("targets", nargs=-1, required=True)
-@pass_app
-@handle_errors
-def add_command(app: AppContext, name: str, targets: tuple[str, ...]) -> None:
-    """Add targets (names, aliases or #ids) to a list."""
-    changed = ListService(app.store).add(name, list(targets))
-    click.echo(f"Added {len(changed)} target(s) to {name}")
+def _membership_command(
+    command_name: str,
+    change: Callable[[ListService, str, list[str]], list[Any]],
+    done: str,
+    help_text: str,
+) -> click.Command:
+    """A command that changes which targets are in a list; ``done`` words the result."""
+
+    @list_group.command(command_name, help=help_text)
+    @click.argument("name")
+    @click.argument("targets", nargs=-1, required=True)
+    @pass_app
+    @handle_errors
+    def command(app: AppContext, name: str, targets: tuple[str, ...]) -> None:
+        changed = change(ListService(app.store), name, list(targets))
+        click.echo(done.format(count=len(changed), name=name))
+
+    return command
 
 
-@list_group.command("remove")
-@click.argument("name")
-@click.argument("targets", nargs=-1, required=True)
-@pass_app
-@handle_errors
-def remove_command(app: AppContext, name: str, targets: tuple[str, ...]) -> None:
-    """Remove targets from a list (the targets stay in the store)."""
-    changed = ListService(app.store).remove(name, list(targets))
-    click.echo(f"Removed {len(changed)} target(s) from {name}")
+add_command = _membership_command(
+    "add",
+    ListService.add,
+    "Added {count} target(s) to {name}",
+    "Add targets (names, aliases or #ids) to a list.",
+)
+remove_command = _membership_command(
+    "remove",
+    ListService.remove,
+    "Removed {count} target(s) from {name}",
+    "Remove targets from a list (the targets stay in the store).",
+)
 
 
 @list_group.command("show")
 @click.argument("name", required=False)
-@click.option("--json", "as_json", is_flag=True)
+@json_flag
 @pass_app
 @handle_errors
 def show_command(app: AppContext, name: str | None, as_json: bool) -> None:

@@ -13,23 +13,30 @@ from typing import Any
 import click
 
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
+from tom_tui.cli.options import click_option
+from tom_tui.domain.options import Option, describe_options
 
 OPTION_PREFIX = "facility_option__"
 
 
-def _declared_options() -> list[tuple[str, str, str]]:
-    """(name, flag, help) of every option of every installed facility, merged by name."""
-    from tom_tui.adapters.facilities.base import facility_names, load_facility
+def _declared_options() -> list[click.Option]:
+    """A flag for every option of every installed facility, merged by name (the first declaration
+    gives the type; the help names every facility that takes it)."""
+    from tom_tui.services.plugins import FACILITIES, load_facility, plugin_names
 
-    merged: dict[str, tuple[str, list[str], str]] = {}
-    for facility_name in facility_names():
-        for option in load_facility(facility_name).options():
-            flag, owners, text = merged.get(option.name, (option.flag, [], option.help))
-            owners.append(facility_name)
-            if option.choices:
-                text = f"{text} [{'|'.join(option.choices)}]"
-            merged[option.name] = (flag, owners, text)
-    return [(name, flag, f"{text} ({', '.join(owners)})") for name, (flag, owners, text) in merged.items()]
+    merged: dict[str, tuple[Option, list[str]]] = {}
+    for facility_name in plugin_names(FACILITIES):
+        for option in load_facility(facility_name).options:
+            merged.setdefault(option.name, (option, []))[1].append(facility_name)
+    return [
+        # Defaults differ between facilities, so the help names the facilities rather than one default.
+        click_option(option, OPTION_PREFIX + name, f"{option.help}{_choices(option)} ({', '.join(owners)})")
+        for name, (option, owners) in merged.items()
+    ]
+
+
+def _choices(option: Option) -> str:
+    return f" [{'|'.join(option.choices)}]" if option.choices and option.type != "choice" else ""
 
 
 class FacilityOptionsCommand(click.Command):
@@ -39,8 +46,7 @@ class FacilityOptionsCommand(click.Command):
         params = super().get_params(ctx)
         if not any(p.name and p.name.startswith(OPTION_PREFIX) for p in params):
             help_option = params.pop() if params and params[-1].name == "help" else None
-            for name, flag, text in _declared_options():
-                self.params.append(click.Option([flag, OPTION_PREFIX + name], metavar="VALUE", help=text))
+            self.params.extend(_declared_options())
             params = super().get_params(ctx)
             if help_option is not None and params[-1].name != "help":
                 params.append(help_option)
@@ -73,10 +79,10 @@ def obs_group() -> None:
 @handle_errors
 def facilities_command(as_json: bool) -> None:
     """List the installed facilities and their request options."""
-    from tom_tui.adapters.facilities.base import describe_options, facility_names, load_facility
+    from tom_tui.services.plugins import FACILITIES, load_facility, plugin_names
 
     described: list[dict[str, Any]] = []
-    for name in facility_names():
+    for name in plugin_names(FACILITIES):
         facility = load_facility(name)
         described.append(
             {
@@ -84,8 +90,8 @@ def facilities_command(as_json: bool) -> None:
                 "description": facility.description,
                 "terminal_states": sorted(facility.terminal_states),
                 "failed_states": sorted(facility.failed_states),
-                "sites": [site.__dict__ for site in facility.sites()],
-                "options": describe_options(facility.options()),
+                "sites": [site.to_json() for site in facility.sites()],
+                "options": describe_options(facility.options),
             }
         )
     if as_json:

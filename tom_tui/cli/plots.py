@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from tom_tui.cli.common import AppContext, handle_errors, pass_app
-from tom_tui.domain.errors import NotFoundError
 
 
 def _terminal_size(width: int | None, height: int | None) -> tuple[int, int]:
@@ -57,25 +56,26 @@ def lightcurve_command(
 ) -> None:
     """Light curve of TARGET: one colour and marker per filter, ▽ for upper limits."""
     from tom_tui.domain.clock import now_mjd
-    from tom_tui.processing.plots import prepare_lightcurve, render_lightcurve_text, save_lightcurve_png
-    from tom_tui.services.data.products import photometry_of
-    from tom_tui.services.photometry.reads import PLOT_COLUMNS
+    from tom_tui.services.photometry import lightcurve
 
     since = None if since_days is None else now_mjd() - since_days
-    found, points = photometry_of(app.store, target, list(filters) or None, since, columns=PLOT_COLUMNS)
-    if points.num_rows == 0:
-        raise NotFoundError(
-            f"{found.name} has no photometry" + (" matching the filters" if filters or since else "")
-        )
-    data = prepare_lightcurve(points, flux=flux)
-    title = f"{found.name} ({points.num_rows} points)"
+    curve = lightcurve.require_points(
+        lightcurve.lightcurve_of(
+            app.store, target, filters=list(filters) or None, since_mjd=since, flux=flux
+        ),
+        filtered=bool(filters) or since is not None,
+    )
     if png is not None:
-        save_lightcurve_png(data, png, title=found.name, dates=dates)
+        lightcurve.save_lightcurve_png(curve.data, png, title=curve.target.name, dates=dates)
         click.echo(f"Wrote {png}")
         return
     plot_width, plot_height = _terminal_size(width, height)
-    _show(render_lightcurve_text(data, width=plot_width, height=plot_height, title=title, dates=dates))
-    for note in data.notes:
+    _show(
+        lightcurve.render_lightcurve_text(
+            curve.data, width=plot_width, height=plot_height, title=curve.title, dates=dates
+        )
+    )
+    for note in curve.data.notes:
         click.echo(note, err=True)
 
 
@@ -96,23 +96,17 @@ def spectrum_command(
     height: int | None,
 ) -> None:
     """A spectrum of TARGET (the latest unless --id)."""
-    from tom_tui.processing.plots import prepare_spectrum, render_spectrum_text, save_spectrum_png
-    from tom_tui.services.data.products import load_spectrum
+    from tom_tui.services.photometry import lightcurve
 
-    found, record, spectrum = load_spectrum(app.store, target, spectrum_id)
-    label = " ".join(
-        part
-        for part in (record.date_obs and record.date_obs[:10], record.telescope, record.instrument)
-        if part
-    )
-    data = prepare_spectrum(spectrum, label=label)
-    title = f"{found.name} spectrum {record.id}" + (f" ({label})" if label else "")
+    shown = lightcurve.spectrum_plot(app.store, target, spectrum_id)
     if png is not None:
-        save_spectrum_png(data, png, title=title)
+        lightcurve.save_spectrum_png(shown.data, png, title=shown.title)
         click.echo(f"Wrote {png}")
         return
     plot_width, plot_height = _terminal_size(width, height)
-    _show(render_spectrum_text(data, width=plot_width, height=plot_height, title=title))
+    _show(
+        lightcurve.render_spectrum_text(shown.data, width=plot_width, height=plot_height, title=shown.title)
+    )
 
 
 COMMANDS: list[click.Command] = [plot]

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tom_tui.cli.common import AppContext, handle_errors, pass_app
-from tom_tui.store.store import Store
+from tom_tui.services.session import init_store
 
 
 @click.command("init")
@@ -17,7 +17,7 @@ from tom_tui.store.store import Store
 def init_command(app: AppContext, directory: Path | None) -> None:
     """Create a store (in DIRECTORY, else --store / $TOM_TUI_STORE / the default). Safe to repeat."""
     root = directory or app.store_path
-    Store.init(root)
+    init_store(root)
     click.echo(f"Store ready at {root}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 import click
 
 from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app, stage_printer
-from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.target import FIELD_HELP, NUMERIC_FIELDS, SCHEMES, TARGET_TYPES, Target
+from tom_tui.services.data.upload_options import parse_pairs
 from tom_tui.services.targets.operations import (
     SUMMARY_COLUMNS,
     OnDuplicate,
@@ -20,6 +21,8 @@ from tom_tui.services.targets.operations import (
 )
 
 ON_DUPLICATE = click.Choice([policy.value for policy in OnDuplicate])
+# One declaration of the --json flag that target and list commands share.
+json_flag = click.option("--json", "as_json", is_flag=True)
 
 
 def field_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -43,16 +46,21 @@ def field_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def parse_extras(pairs: tuple[str, ...]) -> dict[str, str]:
-    extras: dict[str, str] = {}
-    for pair in pairs:
-        key, separator, value = pair.partition("=")
-        if not separator or not key.strip():
-            raise ValidationError(f"--extra {pair!r}: expected KEY=VALUE")
-        extras[key.strip()] = value
-    return extras
+    return parse_pairs(pairs, "--extra", "KEY=VALUE")
+
+
+_FILTER_PARAMETERS = ("cone", "tags", "lists", "name", "target_type", "brighter_than")
 
 
 def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The target filter options; the command receives them as one ``target_filter``."""
+
+    @functools.wraps(function)
+    def with_filter(*args: Any, **kwargs: Any) -> Any:
+        values = {key: kwargs.pop(key) for key in _FILTER_PARAMETERS}
+        return function(*args, target_filter=build_filter(**values), **kwargs)
+
+    command: Callable[..., Any] = with_filter
     for decorator in reversed(
         [
             click.option(
@@ -70,8 +78,8 @@ def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
             ),
         ]
     ):
-        function = decorator(function)
-    return function
+        command = decorator(command)
+    return command
 
 
 def build_filter(
@@ -81,8 +89,6 @@ def build_filter(
     name: str | None,
     target_type: str | None,
     brighter_than: float | None = None,
-    sort: str = "name",
-    descending: bool = False,
 ) -> TargetFilter:
     return TargetFilter(
         name=name,
@@ -91,8 +97,6 @@ def build_filter(
         type=target_type,
         cone=parse_cone(*cone) if cone else None,
         brighter_than=brighter_than,
-        sort=sort,
-        descending=descending,
     )
 
 
@@ -201,12 +205,7 @@ def add_command(
 @handle_errors
 def list_command(
     app: AppContext,
-    cone: tuple[str, ...] | None,
-    tags: tuple[str, ...],
-    lists: tuple[str, ...],
-    name: str | None,
-    target_type: str | None,
-    brighter_than: float | None,
+    target_filter: TargetFilter,
     sort: str,
     descending: bool,
     limit: int | None,
@@ -214,7 +213,8 @@ def list_command(
 ) -> None:
     """List targets, filtered and sorted (a cone search sorts nearest first)."""
     service = TargetService(app.store)
-    rows = service.query(build_filter(cone, tags, lists, name, target_type, brighter_than, sort, descending))
+    target_filter.sort, target_filter.descending = sort, descending
+    rows = service.query(target_filter)
     if limit is not None:
         rows = rows.slice(0, limit)
     if as_json:
@@ -277,7 +277,7 @@ def print_target(target: Target) -> None:
 
 @target_group.command("show")
 @click.argument("reference", metavar="NAME_OR_ALIAS")
-@click.option("--json", "as_json", is_flag=True)
+@json_flag
 @pass_app
 @handle_errors
 def show_command(app: AppContext, reference: str, as_json: bool) -> None:
@@ -364,7 +364,7 @@ def delete_command(app: AppContext, reference: str, yes: bool) -> None:
 @target_group.command("merge")
 @click.argument("keep", metavar="KEEP")
 @click.argument("other", metavar="OTHER")
-@click.option("--json", "as_json", is_flag=True)
+@json_flag
 @pass_app
 @handle_errors
 def merge_command(app: AppContext, keep: str, other: str, as_json: bool) -> None:
@@ -383,7 +383,7 @@ def merge_command(app: AppContext, keep: str, other: str, as_json: bool) -> None
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would happen; change nothing.")
 @click.option("--undo", "undo_id", metavar="IMPORT_ID", help="Undo an earlier import instead.")
 @click.option("--force", is_flag=True, help="With --undo: also discard changes made since the import.")
-@click.option("--json", "as_json", is_flag=True)
+@json_flag
 @pass_app
 @handle_errors
 def import_command(
@@ -433,7 +433,7 @@ def import_command(
 
 
 @target_group.command("imports")
-@click.option("--json", "as_json", is_flag=True)
+@json_flag
 @pass_app
 @handle_errors
 def imports_command(app: AppContext, as_json: bool) -> None:
@@ -457,21 +457,12 @@ def imports_command(app: AppContext, as_json: bool) -> None:
 @filter_options
 @pass_app
 @handle_errors
-def export_command(
-    app: AppContext,
-    path: Path,
-    cone: tuple[str, ...] | None,
-    tags: tuple[str, ...],
-    lists: tuple[str, ...],
-    name: str | None,
-    target_type: str | None,
-    brighter_than: float | None,
-) -> None:
+def export_command(app: AppContext, path: Path, target_filter: TargetFilter) -> None:
     """Export targets to a TOM Toolkit target CSV (re-importable)."""
     from tom_tui.services.targets.csv_files import write_target_csv
 
     service = TargetService(app.store)
-    rows = service.query(build_filter(cone, tags, lists, name, target_type, brighter_than))
+    rows = service.query(target_filter)
     count = write_target_csv(path, service.full_targets(rows))
     click.echo(f"Exported {count} target(s) to {path}")
 

@@ -41,3 +41,12 @@ class StoreError(TomError):
 
 class AdapterError(TomError):
     """A remote service answered with an error or with something we could not understand."""
+
+
+def user_message(error: BaseException) -> str | None:
+    """The one sentence a user sees for ``error`` (CLI and TUI alike); None if it is a bug."""
+    if isinstance(error, TomError):
+        return str(error)
+    if isinstance(error, FileNotFoundError):
+        return f"{error.filename}: no such file"
+    return None

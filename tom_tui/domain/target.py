@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypedDict
 
 from tom_tui.domain.errors import ValidationError
 
@@ -39,6 +39,9 @@ ORBITAL_FIELDS = (
 )
 NUMERIC_FIELDS = SIDEREAL_FIELDS + ORBITAL_FIELDS
 SCHEMES = ("MPC_MINOR_PLANET", "MPC_COMET", "JPL_MAJOR_PLANET")
+# How callers name a target: an int is a stored target id; a string is a name, an alias or "#id"
+# as a person typed it.
+TargetRef = int | str
 REQUIRED_ORBITAL_FIELDS = (
     "epoch_of_elements",
     "inclination",
@@ -291,6 +294,23 @@ def build_target(fields: dict[str, Any]) -> Target:
     name = str(fields.get("name") or "").strip()
     if not name:
         problems.append("name: missing; every target needs a name")
+    target_type, scheme = _type_and_scheme(fields, problems)
+    values = _parse_numbers(fields, problems)
+    bad_fields = {problem.split(":", 1)[0] for problem in problems}
+    if target_type == SIDEREAL:
+        _check_sidereal(values, bad_fields, problems)
+        scheme = None
+    else:
+        _check_orbital(scheme, values, bad_fields, problems)
+    name_lists = _name_lists(fields, name, problems)
+    extra = _clean_extra(fields.get("extra") or {}, problems)
+    if problems:
+        raise ValidationError(problems[0], problems)
+    return Target(name=name, type=target_type, scheme=scheme, extra=extra, **name_lists, **values)
+
+
+def _type_and_scheme(fields: dict[str, Any], problems: list[str]) -> tuple[str, str | None]:
+    """The target type (guessed from the scheme when not given) and the upper-cased scheme."""
     target_type = str(fields.get("type") or "").strip().upper()
     scheme = str(fields.get("scheme") or "").strip().upper() or None
     if not target_type:
@@ -300,6 +320,11 @@ def build_target(fields: dict[str, Any]) -> Target:
             f"type: {fields.get('type')!r} is not a target type; expected SIDEREAL or NON_SIDEREAL"
         )
         target_type = SIDEREAL
+    return target_type, scheme
+
+
+def _parse_numbers(fields: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """Every numeric field, parsed; ``None`` where it is absent, empty or not a number."""
     values: dict[str, Any] = dict.fromkeys(NUMERIC_FIELDS)
     for key in [k for k in NUMERIC_FIELDS if k in fields]:
         raw = fields[key]
@@ -314,27 +339,41 @@ def build_target(fields: dict[str, Any]) -> Target:
                 values[key] = parse_float(key, raw)
         except ValidationError as error:
             problems.append(str(error))
-            values[key] = None
-    bad_fields = {problem.split(":", 1)[0] for problem in problems}
-    if target_type == SIDEREAL:
-        for key in ("ra", "dec"):
-            if values[key] is None and key not in bad_fields:
-                problems.append(f"{key}: missing; a sidereal target needs {FIELD_HELP[key]}")
-        scheme = None
-    else:
-        if scheme is None:
-            problems.append(f"scheme: missing; a non-sidereal target needs one of {', '.join(SCHEMES)}")
-        elif scheme not in SCHEMES:
-            problems.append(
-                f"scheme: {scheme!r} is not an orbital element scheme; expected one of {', '.join(SCHEMES)}"
-            )
-        required = REQUIRED_ORBITAL_FIELDS + REQUIRED_PER_SCHEME.get(scheme or "", ())
-        for key in required:
-            if values[key] is None and key not in bad_fields:
-                problems.append(f"{key}: missing; the {scheme} scheme needs {FIELD_HELP[key]}")
-        eccentricity = values.get("eccentricity")
-        if eccentricity is not None and eccentricity < 0:
-            problems.append(f"eccentricity: {eccentricity} is negative; expected a value >= 0")
+    return values
+
+
+def _check_sidereal(values: dict[str, Any], bad_fields: set[str], problems: list[str]) -> None:
+    for key in ("ra", "dec"):
+        if values[key] is None and key not in bad_fields:
+            problems.append(f"{key}: missing; a sidereal target needs {FIELD_HELP[key]}")
+
+
+def _check_orbital(
+    scheme: str | None, values: dict[str, Any], bad_fields: set[str], problems: list[str]
+) -> None:
+    if scheme is None:
+        problems.append(f"scheme: missing; a non-sidereal target needs one of {', '.join(SCHEMES)}")
+    elif scheme not in SCHEMES:
+        problems.append(
+            f"scheme: {scheme!r} is not an orbital element scheme; expected one of {', '.join(SCHEMES)}"
+        )
+    required = REQUIRED_ORBITAL_FIELDS + REQUIRED_PER_SCHEME.get(scheme or "", ())
+    for key in required:
+        if values[key] is None and key not in bad_fields:
+            problems.append(f"{key}: missing; the {scheme} scheme needs {FIELD_HELP[key]}")
+    eccentricity = values.get("eccentricity")
+    if eccentricity is not None and eccentricity < 0:
+        problems.append(f"eccentricity: {eccentricity} is negative; expected a value >= 0")
+
+
+class _NameLists(TypedDict):
+    aliases: list[str]
+    tags: list[str]
+    lists: list[str]
+
+
+def _name_lists(fields: dict[str, Any], name: str, problems: list[str]) -> _NameLists:
+    """Aliases, tags and lists, trimmed and without repeats; an alias that is the name itself is dropped."""
     aliases: list[str] = []
     tags: list[str] = []
     lists: list[str] = []
@@ -347,22 +386,15 @@ def build_target(fields: dict[str, Any]) -> Target:
     if aliases and name:
         own_key = simplify_name(name)
         aliases = [alias for alias in aliases if simplify_name(alias) != own_key]
+    return {"aliases": aliases, "tags": tags, "lists": lists}
+
+
+def _clean_extra(raw_extra: dict[Any, Any], problems: list[str]) -> dict[str, Any]:
     extra: dict[str, Any] = {}
-    for key, value in (fields.get("extra") or {}).items():
+    for key, value in raw_extra.items():
         clean_key = str(key).strip()
         if not clean_key:
             problems.append("extra: empty key; expected KEY=VALUE")
             continue
         extra[clean_key] = parse_extra_value(value)
-    if problems:
-        raise ValidationError(problems[0], problems)
-    return Target(
-        name=name,
-        type=target_type,
-        scheme=scheme,
-        aliases=aliases,
-        tags=tags,
-        lists=lists,
-        extra=extra,
-        **values,
-    )
+    return extra

@@ -3,24 +3,21 @@
 A processor turns a file into photometry, a spectrum, or just facts about the file; the data
 service stores the result in the same transaction as the data product, so a file that fails to
 process leaves nothing behind. Processors are found by data type through the
-``tom_tui.processors`` entry point group (name = data type, value = a class with a no-argument
-constructor), exactly as a third-party package would register its own.
+``tom_tui.processors`` plugin group (name = data type, value = a class with a no-argument
+constructor; see :mod:`tom_tui.services.plugins`), exactly as a third-party package would
+register its own.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from tom_tui.domain.errors import ValidationError
 from tom_tui.processing.photometry import NormalisedPhotometry, ReadOptions, read_photometry
 from tom_tui.processing.spectra import Spectrum, SpectrumOptions, read_spectrum
-
-ENTRY_POINT_GROUP = "tom_tui.processors"
 
 
 @dataclass
@@ -92,32 +89,3 @@ class OtherProcessor(DataProcessor):
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool) else str(value)
-
-
-@cache
-def processors() -> dict[str, type[DataProcessor]]:
-    found: dict[str, type[DataProcessor]] = {}
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        found[entry_point.name] = entry_point.load()
-    # The built-ins also work from a source checkout that was never pip-installed.
-    for name, builtin in BUILTIN_PROCESSORS.items():
-        found.setdefault(name, builtin)
-    return found
-
-
-BUILTIN_PROCESSORS: dict[str, type[DataProcessor]] = {
-    "photometry": PhotometryProcessor,
-    "spectroscopy": SpectroscopyProcessor,
-    "image_file": ImageFileProcessor,
-    "other": OtherProcessor,
-}
-
-
-def processor_for(data_type: str) -> DataProcessor:
-    available = processors()
-    processor_class = available.get(data_type)
-    if processor_class is None:
-        raise ValidationError(
-            f"data type {data_type!r} has no processor; expected one of {', '.join(sorted(available))}"
-        )
-    return processor_class()

@@ -1,5 +1,7 @@
 """Where a non-sidereal target is: geocentric astrometric RA/Dec from orbital elements.
 
+Also the UTC to TT conversion that both this and the visibility calculation need.
+
 Two-body (Keplerian) motion about the Sun from heliocentric ecliptic J2000 elements in the three
 TOM Toolkit schemes (MPC_MINOR_PLANET, MPC_COMET, JPL_MAJOR_PLANET), elliptic, parabolic and
 hyperbolic orbits; the Earth from astropy's built-in ephemeris; one light-time iteration.
@@ -10,11 +12,14 @@ ignored), which is plenty for visibility and pointing checks.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from tom_tui.domain.units import JD_MINUS_MJD
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -107,11 +112,24 @@ def heliocentric_equatorial(elements: Mapping[str, Any], mjd: FloatArray) -> Flo
     )
 
 
+MJD_ZERO = JD_MINUS_MJD  # erfa takes two-part JDs: MJD_ZERO + mjd
+
+
+def time_scales(mjd_utc: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """TT and UT1 (as MJD offsets from MJD_ZERO). UT1 is taken as UTC: off by < 0.9 s, which
+    moves an altitude by < 0.004° and needs no Earth-orientation table."""
+    import erfa
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", erfa.ErfaWarning)  # dates past ERFA's leap-second list
+        tai1, tai2 = erfa.utctai(np.full_like(mjd_utc, MJD_ZERO), mjd_utc)
+        _, tt2 = erfa.taitt(tai1, tai2)
+    return np.asarray(tt2, dtype=np.float64), mjd_utc
+
+
 def earth_heliocentric(mjd: FloatArray) -> FloatArray:
     """The Earth's heliocentric position (3, n) in AU, ICRS axes (ERFA epv00)."""
     import erfa
-
-    from tom_tui.processing.visibility import MJD_ZERO, time_scales
 
     tt, _ = time_scales(mjd)
     heliocentric, _ = erfa.epv00(np.full_like(tt, MJD_ZERO), tt)

@@ -21,6 +21,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tom_tui.domain.sites import Site
+from tom_tui.domain.sky import ARCSEC_PER_DEGREE, vector_separation_arcsec
+from tom_tui.processing.ephemeris import MJD_ZERO, radec_from_elements, time_scales
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -50,68 +54,10 @@ def offline_iers() -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class ObservingSite:
-    """A place on Earth: geodetic latitude and east longitude in degrees, height in metres."""
-
-    name: str
-    lat: float
-    lon: float
-    height: float
-
-
-# Observatories by their usual names (geodetic positions from the observatories / astropy's list),
-# so planning works offline; any other place is given as "lat,lon,height".
-KNOWN_SITES = {
-    site.name.lower(): site
-    for site in (
-        ObservingSite("Roque de los Muchachos", 28.7606, -17.8792, 2326.0),
-        ObservingSite("Teide", 28.3002, -16.5117, 2330.0),
-        ObservingSite("Calar Alto", 37.2236, -2.5463, 2168.0),
-        ObservingSite("Paranal", -24.6272, -70.4045, 2635.0),
-        ObservingSite("La Silla", -29.2567, -70.7377, 2400.0),
-        ObservingSite("Cerro Tololo", -30.1690, -70.8063, 2207.0),
-        ObservingSite("Cerro Pachon", -30.2407, -70.7366, 2715.0),
-        ObservingSite("Las Campanas", -29.0146, -70.6926, 2380.0),
-        ObservingSite("Mauna Kea", 19.8261, -155.4700, 4160.0),
-        ObservingSite("Haleakala", 20.7069, -156.2571, 3037.0),
-        ObservingSite("Kitt Peak", 31.9583, -111.5967, 2120.0),
-        ObservingSite("Palomar", 33.3563, -116.8650, 1706.0),
-        ObservingSite("McDonald", 30.6797, -104.0248, 2075.0),
-        ObservingSite("Apache Point", 32.7803, -105.8203, 2798.0),
-        ObservingSite("Lick", 37.3414, -121.6429, 1283.0),
-        ObservingSite("Siding Spring", -31.2733, 149.0711, 1116.0),
-        ObservingSite("Sutherland", -32.3806, 20.8101, 1460.0),
-        ObservingSite("Wise", 30.5958, 34.7633, 875.0),
-    )
-}
-
-
-def resolve_site(text: str) -> ObservingSite:
-    """A site from a known observatory name or ``lat,lon[,height]``; ValueError otherwise."""
-    cleaned = text.strip()
-    known = KNOWN_SITES.get(cleaned.lower())
-    if known is not None:
-        return known
-    parts = [part.strip() for part in cleaned.split(",")]
-    if len(parts) in (2, 3):
-        try:
-            lat, lon = float(parts[0]), float(parts[1])
-            height = float(parts[2]) if len(parts) == 3 else 0.0
-        except ValueError:
-            pass
-        else:
-            if not (-90 <= lat <= 90 and -180 <= lon <= 360):
-                raise ValueError(f"site {text!r}: latitude must be in [-90, 90] and longitude in [-180, 360]")
-            return ObservingSite(cleaned, lat, lon if lon <= 180 else lon - 360, height)
-    names = ", ".join(site.name for site in KNOWN_SITES.values())
-    raise ValueError(f"site {text!r} is not known; give LAT,LON,HEIGHT or one of: {names}")
-
-
-@dataclass(frozen=True)
 class NightGrid:
     """The Sun, the Moon and sidereal time over one night at one site."""
 
-    site: ObservingSite
+    site: Site
     night: dt.date
     mjd: FloatArray
     step_days: float
@@ -139,36 +85,23 @@ class NightGrid:
         return result
 
 
-MJD_ZERO = 2400000.5
 EARTH_RADIUS_AU = 6378.137 / 149597870.7
-
-
-def time_scales(mjd_utc: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """TT and UT1 (as MJD offsets from MJD_ZERO). UT1 is taken as UTC: off by < 0.9 s, which
-    moves an altitude by < 0.004° and needs no Earth-orientation table."""
-    import erfa
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", erfa.ErfaWarning)  # dates past ERFA's leap-second list
-        tai1, tai2 = erfa.utctai(np.full_like(mjd_utc, MJD_ZERO), mjd_utc)
-        _, tt2 = erfa.taitt(tai1, tai2)
-    return np.asarray(tt2, dtype=np.float64), mjd_utc
 
 
 def _unit(vectors: FloatArray) -> FloatArray:
     return np.asarray(vectors / np.linalg.norm(vectors, axis=0), dtype=np.float64)
 
 
-def _altitude_of_vectors(site: ObservingSite, last: FloatArray, xyz: FloatArray) -> FloatArray:
+def _altitude_of_vectors(site: Site, last: FloatArray, xyz: FloatArray) -> FloatArray:
     """Altitude (degrees) of unit vectors (3, n) in the true equator of date, one per time."""
-    latitude = math.radians(site.lat)
+    latitude = math.radians(site.latitude_deg)
     ra = np.arctan2(xyz[1], xyz[0])
     dec = np.arcsin(np.clip(xyz[2], -1.0, 1.0))
     sin_alt = math.sin(latitude) * np.sin(dec) + math.cos(latitude) * np.cos(dec) * np.cos(last - ra)
     return np.asarray(np.degrees(np.arcsin(np.clip(sin_alt, -1.0, 1.0))), dtype=np.float64)
 
 
-def night_grid(site: ObservingSite, night: dt.date, step_minutes: float = 5.0) -> NightGrid:
+def night_grid(site: Site, night: dt.date, step_minutes: float = 5.0) -> NightGrid:
     """The grid for the night that starts on the evening of ``night`` (local date).
 
     The Sun (ERFA epv00) and the Moon (ERFA moon98, made topocentric) are rotated to the true
@@ -177,7 +110,7 @@ def night_grid(site: ObservingSite, night: dt.date, step_minutes: float = 5.0) -
     import erfa
 
     local_noon_utc = dt.datetime.combine(night, dt.time(12), tzinfo=dt.UTC) - dt.timedelta(
-        hours=site.lon / 15.0
+        hours=site.longitude_deg / 15.0
     )
     start_mjd = (local_noon_utc - dt.datetime(1858, 11, 17, tzinfo=dt.UTC)).total_seconds() / 86400.0
     steps = round(24 * 60 / step_minutes) + 1
@@ -185,15 +118,15 @@ def night_grid(site: ObservingSite, night: dt.date, step_minutes: float = 5.0) -
     tt, ut1 = time_scales(mjd)
     zero = np.full_like(mjd, MJD_ZERO)
     rotation = erfa.pnm06a(zero, tt)  # (n, 3, 3): GCRS -> true equator and equinox of date
-    last = np.asarray(erfa.gst06a(zero, ut1, zero, tt), dtype=np.float64) + math.radians(site.lon)
+    last = np.asarray(erfa.gst06a(zero, ut1, zero, tt), dtype=np.float64) + math.radians(site.longitude_deg)
     heliocentric_earth, _ = erfa.epv00(zero, tt)
     sun_gcrs = -np.asarray(heliocentric_earth["p"], dtype=np.float64)  # (n, 3) AU
     moon_gcrs = np.asarray(erfa.moon98(zero, tt)["p"], dtype=np.float64)
     sun_true = np.einsum("nij,nj->in", rotation, sun_gcrs)
     moon_true = np.einsum("nij,nj->in", rotation, moon_gcrs)
     # The Moon is close enough for the observer's offset from the Earth's centre to matter (~1°).
-    geocentric_latitude = math.atan((1 - 1 / 298.257223563) ** 2 * math.tan(math.radians(site.lat)))
-    radius = EARTH_RADIUS_AU * (1.0 + site.height / 6378137.0)
+    geocentric_latitude = math.atan((1 - 1 / 298.257223563) ** 2 * math.tan(math.radians(site.latitude_deg)))
+    radius = EARTH_RADIUS_AU * (1.0 + site.elevation_m / 6378137.0)
     observer = radius * np.array(
         [
             math.cos(geocentric_latitude) * np.cos(last),
@@ -204,8 +137,8 @@ def night_grid(site: ObservingSite, night: dt.date, step_minutes: float = 5.0) -
     moon_topocentric = _unit(moon_true - observer)
     sun_unit = _unit(sun_true)
     middle = steps // 2
-    elongation = math.acos(
-        float(np.clip(np.dot(sun_unit[:, middle], _unit(moon_true)[:, middle]), -1.0, 1.0))
+    elongation = math.radians(
+        float(vector_separation_arcsec(sun_unit[:, middle], moon_true[:, middle])) / ARCSEC_PER_DEGREE
     )
     return NightGrid(
         site=site,
@@ -245,7 +178,7 @@ def apparent_coordinates(
 
 def altitude_grid(grid: NightGrid, ra_app: FloatArray, dec_app: FloatArray) -> FloatArray:
     """Altitude in degrees, shape (targets, times)."""
-    latitude = math.radians(grid.site.lat)
+    latitude = math.radians(grid.site.latitude_deg)
     hour_angle = grid.last_rad[np.newaxis, :] - ra_app[:, np.newaxis]
     sin_alt = math.sin(latitude) * np.sin(dec_app)[:, np.newaxis] + math.cos(latitude) * np.cos(dec_app)[
         :, np.newaxis
@@ -313,7 +246,7 @@ def plan_night(
         [np.cos(dec_app) * np.cos(ra_app), np.cos(dec_app) * np.sin(ra_app), np.sin(dec_app)]
     )
     moon_at_best = grid.moon_xyz[:, best]
-    moon_separation = np.degrees(np.arccos(np.clip(np.sum(target_xyz * moon_at_best, axis=0), -1.0, 1.0)))
+    moon_separation = vector_separation_arcsec(target_xyz, moon_at_best, axis=0) / ARCSEC_PER_DEGREE
     dark_indices = np.flatnonzero(dark)
     return PlanColumns(
         rise_mjd=crossings(altitude, grid.mjd, 0.0, rising=True),
@@ -331,7 +264,7 @@ def plan_night(
 def target_track(grid: NightGrid, ra_deg: FloatArray, dec_deg: FloatArray) -> FloatArray:
     """Altitude over the grid of one target whose RA/Dec may change along it (non-sidereal)."""
     ra_app, dec_app = apparent_coordinates(ra_deg, dec_deg, grid.mid_mjd)
-    latitude = math.radians(grid.site.lat)
+    latitude = math.radians(grid.site.latitude_deg)
     hour_angle = grid.last_rad - ra_app
     sin_alt = math.sin(latitude) * np.sin(dec_app) + math.cos(latitude) * np.cos(dec_app) * np.cos(hour_angle)
     return np.asarray(np.degrees(np.arcsin(np.clip(sin_alt, -1.0, 1.0))), dtype=np.float64)
@@ -339,8 +272,6 @@ def target_track(grid: NightGrid, ra_deg: FloatArray, dec_deg: FloatArray) -> Fl
 
 def target_positions(targets: Sequence[Any], mjd: float) -> tuple[FloatArray, FloatArray]:
     """RA/Dec (degrees) of targets at ``mjd``: fixed ones as stored, non-sidereal from elements."""
-    from tom_tui.processing.ephemeris import radec_from_elements
-
     ra = np.empty(len(targets))
     dec = np.empty(len(targets))
     for position, target in enumerate(targets):

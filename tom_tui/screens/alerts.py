@@ -4,7 +4,7 @@ light curves.
 
 The query runs in a thread worker that posts :class:`AlertsFetched` batches; ``c`` cancels it (a
 request already on the wire finishes, but its results are dropped). Import runs in another worker
-through :func:`tom_tui.services.alerts.ingest.ingest_broker_alerts`, the same code as
+through :class:`tom_tui.services.alerts.brokers.BrokerService`, the same code as
 ``tom-tui broker import``.
 """
 
@@ -21,12 +21,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tom_tui.adapters.brokers import Broker, GenericAlert, broker_names, make_broker
 from tom_tui.domain.errors import ValidationError
 from tom_tui.screens.base import TomModal, TomScreen
-from tom_tui.screens.widgets.inputs import TomInput
+from tom_tui.screens.options_form import OptionsForm
 from tom_tui.screens.widgets.status_line import StatusLine
-from tom_tui.services.alerts.ingest import IngestReport, ingest_broker_alerts
+from tom_tui.services.alerts.brokers import BrokerService, GenericAlert, IngestReport, broker_names
 
 COLUMNS = ("✓", "id", "name", "RA", "Dec", "mag", "class", "MJD")
 BATCH = 25
@@ -55,9 +54,6 @@ class AlertsScreen(TomScreen):
     AlertsScreen #alerts-bar Label { width: auto; padding: 0 1 0 0; color: $text-muted; }
     AlertsScreen #alerts-bar Select { width: 28; }
     AlertsScreen #alerts-form { height: auto; max-height: 8; padding: 0 1; }
-    AlertsScreen .option-row { height: 1; }
-    AlertsScreen .option-row Label { width: 18; color: $text-muted; }
-    AlertsScreen .option-row Input { border: none; height: 1; padding: 0 1; width: 1fr; }
     AlertsScreen #alerts-table { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -74,7 +70,8 @@ class AlertsScreen(TomScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.broker: Broker | None = None
+        self.brokers: BrokerService | None = None
+        self.broker_name: str | None = None
         self.results: list[GenericAlert] = []
         self.selected: set[str] = set()
         self.query_number = 0
@@ -103,38 +100,33 @@ class AlertsScreen(TomScreen):
         self.query_one(DataTable).add_columns(*COLUMNS)
         await self.use_broker(str(self.query_one("#alerts-broker", Select).value))
 
+    @property
+    def broker_label(self) -> str:
+        if self.brokers is None or self.broker_name is None:
+            return ""
+        return self.brokers.broker(self.broker_name).label
+
     async def use_broker(self, name: str) -> None:
-        store = self.tom_app.store
-        self.broker = make_broker(name, store.config, store.root)
-        form = self.query_one("#alerts-form", VerticalScroll)
-        await form.remove_children()
-        rows = []
-        for option in self.broker.options:
-            hint = option.help + (f" (default {option.default})" if option.default is not None else "")
-            if option.choices:
-                hint += f" [{'/'.join(option.choices)}]"
-            rows.append(
-                Horizontal(
-                    Label(option.name),
-                    TomInput(placeholder=hint, id=f"opt-{option.name}"),
-                    classes="option-row",
-                )
+        if self.brokers is None:
+            self.brokers = BrokerService(self.tom_app.store)
+        self.broker_name = name
+        container = self.query_one("#alerts-form", VerticalScroll)
+        await container.remove_children()
+        # Empty fields mean the broker's default (shown as the hint), as a left-out flag does.
+        await container.mount(
+            OptionsForm(
+                self.brokers.options(name), field_prefix="opt-", error_prefix="opt-error-", prefill=False
             )
-        await form.mount_all(rows)
+        )
 
     @on(Select.Changed, "#alerts-broker")
     async def broker_changed(self, event: Select.Changed) -> None:
         await self.use_broker(str(event.value))
-        self.clear_results(f"{self.broker.label if self.broker else ''}: fill the form, then ctrl+r queries")
+        self.clear_results(f"{self.broker_label}: fill the form, then ctrl+r queries")
 
     def form_values(self) -> dict[str, Any]:
-        assert self.broker is not None
-        values = {}
-        for option in self.broker.options:
-            text = self.query_one(f"#opt-{option.name}", Input).value.strip()
-            if text:
-                values[option.name] = text
-        return values
+        """The query options: typed, defaults filled in (raises ValidationError naming each problem)."""
+        return self.query_one(OptionsForm).values()
 
     def clear_results(self, status: str) -> None:
         self.results, self.selected = [], set()
@@ -143,23 +135,23 @@ class AlertsScreen(TomScreen):
 
     # -- query --
     def action_query(self) -> None:
-        if self.broker is None:
+        if self.brokers is None or self.broker_name is None:
             return
         try:
-            options = self.broker.resolve_options(self.form_values())
+            options = self.form_values()
         except ValidationError as error:
             self.tom_app.report_error(error, "query form")
             return
         self.query_number += 1
         self.running = True
-        self.clear_results(f"querying {self.broker.label}… (c cancels)")
-        self.run_query(self.broker, self.query_number, {k: v for k, v in options.items() if v is not None})
+        self.clear_results(f"querying {self.broker_label}… (c cancels)")
+        self.run_query(self.brokers, self.broker_name, self.query_number, options)
         self.query_one(DataTable).focus()
 
     @work(thread=True, exclusive=True, group="alerts-query", name="query broker")
-    def run_query(self, broker: Broker, number: int, options: dict[str, Any]) -> None:
+    def run_query(self, brokers: BrokerService, name: str, number: int, options: dict[str, Any]) -> None:
         worker = get_current_worker()
-        alerts = broker.query(**options)
+        alerts = brokers.query(name, options)
         for start in range(0, len(alerts), BATCH):
             if worker.is_cancelled:
                 return
@@ -229,15 +221,15 @@ class AlertsScreen(TomScreen):
 
     def action_import_selected(self) -> None:
         chosen = [alert for alert in self.results if alert.id in self.selected]
-        if not chosen or self.broker is None:
+        if not chosen or self.brokers is None or self.broker_name is None:
             self.notify("select results with space first (a selects all)", severity="warning")
             return
         self.query_one("#alerts-status", StatusLine).text = f"importing {len(chosen)} result(s)…"
-        self.import_alerts(self.broker, chosen)
+        self.import_alerts(self.brokers, self.broker_name, chosen)
 
     @work(thread=True, exclusive=True, group="alerts-import", name="import alerts")
-    def import_alerts(self, broker: Broker, alerts: list[GenericAlert]) -> None:
-        self.post_message(AlertsImported(ingest_broker_alerts(self.tom_app.store, broker, alerts)))
+    def import_alerts(self, brokers: BrokerService, name: str, alerts: list[GenericAlert]) -> None:
+        self.post_message(AlertsImported(brokers.import_alerts(name, alerts)))
 
     @on(AlertsImported)
     def imported(self, message: AlertsImported) -> None:
@@ -268,9 +260,7 @@ class AlertsScreen(TomScreen):
         self.query_one("#alerts-broker", Select).focus()
 
     def action_focus_form(self) -> None:
-        inputs = self.query(".option-row Input")
-        if inputs:
-            inputs.first().focus()
+        self.query_one(OptionsForm).focus_first()
 
     @on(Input.Submitted)
     def submitted(self) -> None:

@@ -16,11 +16,14 @@ from typing import Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+from textual.worker_manager import WorkerManager
 
-from tom_tui.domain.errors import TomError
+from tom_tui.domain.errors import user_message
 from tom_tui.screens.base import StoreChanged
+from tom_tui.screens.host import TomHost
 from tom_tui.screens.registry import SCREENS, ScreenEntry, load_class, screen_entry
-from tom_tui.store.store import Store
+from tom_tui.services.session import Store, store_label
 
 LOW_BANDWIDTH_ENV = "TOM_TUI_LOW_BANDWIDTH"
 # Benchmarks only: when set to a file path, the app writes the wall-clock time at which the
@@ -46,7 +49,30 @@ def _screen_factory(entry: ScreenEntry) -> Callable[[], Screen[Any]]:
     return build
 
 
-class TomApp(App[None]):
+class ReportingWorkerManager(WorkerManager):
+    """Workers of every screen, dialog, panel and widget: each failure goes to ``report_error``.
+
+    Textual posts a worker's state only to the node that started it and does not bubble it, so
+    watching from the app is the one place that sees them all. A failed worker never stops the
+    app: the user sees the error and can go on (Textual's default would quit on it).
+    """
+
+    def __init__(self, app: TomApp) -> None:
+        super().__init__(app)
+        self._tom_app = app
+
+    def add_worker(self, worker: Worker[Any], start: bool = True, exclusive: bool = True) -> None:
+        worker.exit_on_error = False
+        super().add_worker(worker, start=start, exclusive=exclusive)
+
+    def _remove_worker(self, worker: Worker[Any]) -> None:
+        # Called on the event loop when the worker's task has finished, its error already set.
+        super()._remove_worker(worker)
+        if worker.state is WorkerState.ERROR and worker.error is not None:
+            self._tom_app.report_error(worker.error, worker.name)
+
+
+class TomApp(TomHost):
     """tom-tui's app. One instance per store; screens reach it as ``self.app``."""
 
     TITLE = "tom-tui"
@@ -78,6 +104,7 @@ class TomApp(App[None]):
         self, store: Store, low_bandwidth: bool = False, poll_seconds: float = STORE_POLL_SECONDS
     ) -> None:
         super().__init__()
+        self._workers = ReportingWorkerManager(self)
         self.store = store
         self.low_bandwidth = low_bandwidth or os.environ.get(LOW_BANDWIDTH_ENV, "") not in {"", "0"}
         self.cursor_blink = not self.low_bandwidth
@@ -91,9 +118,7 @@ class TomApp(App[None]):
 
     @property
     def store_label(self) -> str:
-        home = str(Path.home())
-        root = str(self.store.root)
-        return "~" + root[len(home) :] if root.startswith(home + os.sep) else root
+        return store_label(self.store)
 
     def on_mount(self) -> None:
         self.sub_title = self.store_label
@@ -119,9 +144,9 @@ class TomApp(App[None]):
 
     # -- errors: the one place worker failures end up --
     def report_error(self, error: BaseException, where: str = "") -> None:
-        if isinstance(error, TomError):
-            message = str(error)
-        else:
+        """The one sentence the CLI would print: a TomError's text, else "unexpected ..." (logged)."""
+        message = user_message(error)
+        if message is None:
             message = f"unexpected {type(error).__name__}: {error}"
             self.log.error("".join(traceback.format_exception(error)))
         self.errors.append(message)

@@ -1,16 +1,15 @@
-"""What every tom-tui screen shares: reaching the app and its store, worker errors reported in
-one place, and the store-changed notification."""
+"""What every tom-tui screen shares: reaching the app and its store, and the store-changed
+notification. Worker failures need nothing here: the app reports every failed worker itself."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
-if TYPE_CHECKING:
-    from tom_tui.screens.app import TomApp
+from tom_tui.screens.host import TomHost
 
 
 class StoreChanged(Message):
@@ -22,15 +21,13 @@ class StoreChanged(Message):
 
 
 class TomScreenMixin:
-    """Send worker failures to :meth:`TomApp.report_error` (Textual does not bubble them)."""
+    """The app as :class:`TomHost`, remembered for workers that outlive their screen."""
 
     PALETTE_NAMESPACE: ClassVar[str] = "screen"
 
     @property
-    def tom_app(self) -> TomApp:
+    def tom_app(self) -> TomHost:
         from textual._context import NoActiveAppError
-
-        from tom_tui.screens.app import TomApp
 
         try:
             app = self.app  # type: ignore[attr-defined]
@@ -40,13 +37,12 @@ class TomScreenMixin:
             app = self.__dict__.get("_tom_app_seen")
             if app is None:
                 raise
-        assert isinstance(app, TomApp)
+        assert isinstance(app, TomHost)
         self.__dict__["_tom_app_seen"] = app
         return app
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            self.tom_app.report_error(event.worker.error, event.worker.name)
+        """Screens may react to their workers' states; failures are already reported by the app."""
 
 
 class TomScreen(TomScreenMixin, Screen[Any]):

@@ -8,7 +8,6 @@ having to remember to add it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -16,35 +15,15 @@ from typing import Any
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tom_tui.screens.bindings import bindings_of, key_text
+from tom_tui.screens.registry import SCREENS
+
+__all__ = ["PaletteCommand", "TomCommands", "bindings_of", "commands_for", "key_help"]
+
 PaletteCommand = tuple[str, str, Callable[[], Any]]  # title, help, callback
 
 
-def bindings_of(node: Any) -> list[Binding]:
-    """The bindings tom-tui declares on a screen, widget or the app, one per action with all its
-    keys (Textual's own scrolling keys for every container are left out: they are the same
-    everywhere and would drown the list)."""
-    keymap: dict[str, str] = getattr(getattr(node, "app", node), "keymap", {})
-    by_action: dict[str, Binding] = {}
-    for cls in type(node).__mro__:
-        if not cls.__module__.startswith("tom_tui."):
-            continue
-        for declared in Binding.make_bindings(cls.__dict__.get("BINDINGS", [])):
-            if not declared.description:
-                continue
-            binding = declared
-            if declared.id in keymap:
-                binding = dataclasses.replace(declared, key=keymap[declared.id])
-            known = by_action.get(binding.action)
-            if known is None:
-                by_action[binding.action] = binding
-            elif binding.key not in known.key.split(","):
-                by_action[binding.action] = dataclasses.replace(known, key=f"{known.key},{binding.key}")
-    return list(by_action.values())
-
-
 def key_help(binding: Binding) -> str:
-    from tom_tui.screens.keys import key_text
-
     return f"key: {key_text(binding.key)}"
 
 
@@ -59,8 +38,6 @@ def commands_for(screen: Any, app: Any) -> list[PaletteCommand]:
     extra = getattr(screen, "palette_commands", None)
     if callable(extra):
         commands.extend(extra())
-    from tom_tui.screens.registry import SCREENS
-
     for entry in SCREENS:
         commands.append(
             (

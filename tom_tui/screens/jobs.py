@@ -13,10 +13,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from tom_tui.domain.errors import TomError
+from tom_tui.domain.jobs import JobRun
 from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.services.jobs.scheduler import JobService
-from tom_tui.store.jobs import JobRun
 
 COLUMNS = ("job", "kind", "schedule", "last run", "status", "counts", "next due")
 

@@ -12,35 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tom_tui.screens.base import TomModal
-from tom_tui.screens.commands import bindings_of
-
-KEY_NAMES = {
-    "question_mark": "?",
-    "slash": "/",
-    "colon": ":",
-    "escape": "Esc",
-    "enter": "Enter",
-    "pageup": "PgUp",
-    "pagedown": "PgDn",
-    "home": "Home",
-    "end": "End",
-    "up": "↑",
-    "down": "↓",
-    "left": "←",
-    "right": "→",
-    "delete": "Del",
-    "backspace": "Backspace",
-    "tab": "Tab",
-}
-
-
-def key_text(keys: str) -> str:
-    """``"pageup,ctrl+b"`` → ``"PgUp / ctrl+b"``."""
-    shown = []
-    for key in keys.split(","):
-        key = key.strip()
-        shown.append(KEY_NAMES.get(key, key.upper() if len(key) > 1 and key.startswith("f") else key))
-    return " / ".join(shown)
+from tom_tui.screens.bindings import bindings_of, key_text
 
 
 def keys_table(title: str, bindings: list[Binding]) -> Table:

@@ -14,15 +14,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 
 from tom_tui.domain.errors import NotFoundError, TomError, ValidationError
+from tom_tui.domain.observations import ObservationRecord
 from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
+from tom_tui.screens.options_form import OptionsForm
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
+from tom_tui.services.data import products as data_service
 from tom_tui.services.observations.requests import ObservationService, UpdateSummary
-from tom_tui.store.observations import ObservationRecord
 
 STATUS_FILTERS = ("all", "open", "completed", "failed")
 COLUMNS = ("id", "target", "facility", "status", "scheduled (UTC)", "data")
@@ -32,6 +33,14 @@ class ObservationsLoaded(Message):
     def __init__(self, records: list[ObservationRecord]) -> None:
         super().__init__()
         self.records = records
+
+
+class ObservationDataLoaded(Message):
+    """The lines saying where a request's data products are, ready to show."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 class ObservationsPolled(Message):
@@ -178,10 +187,10 @@ class ObservationsScreen(TomScreen):
         self.refill()
 
     def action_pick_facility(self) -> None:
-        from tom_tui.adapters.facilities.base import facility_names
         from tom_tui.screens.dialogs import OptionPicker
+        from tom_tui.services.plugins import FACILITIES, plugin_names
 
-        options = [("", "all facilities"), *((name, name) for name in facility_names())]
+        options = [("", "all facilities"), *((name, name) for name in plugin_names(FACILITIES))]
 
         def chosen(name: str | None) -> None:
             if name is not None:
@@ -273,26 +282,31 @@ class ObservationDetailScreen(TomModal):
             yield Static(f"Observation {record.id}   (Esc closes)", classes="dialog-title")
             with VerticalScroll():
                 yield Static("\n".join(lines), markup=False)
-                yield Static(self._data_lines(), markup=False, id="observation-data")
+                yield Static("  loading…", markup=False, id="observation-data")
 
-    def _data_lines(self) -> str:
-        from tom_tui.store.dataproducts import DataProductRepository
+    def on_mount(self) -> None:
+        self.load_data_lines()
 
-        if not self.record.data_products:
-            return "  none yet"
+    @work(thread=True, exclusive=True, group="observation-data", exit_on_error=False, name="load frames")
+    def load_data_lines(self) -> None:
+        """Where each of the request's data products is in the store (read off the event loop)."""
         store = self.tom_app.store
-        with store.read() as view:
-            repository = DataProductRepository(view)
-            products = []
-            for product_id in self.record.data_products:
-                try:
-                    products.append(repository.get(product_id))
-                except TomError:
-                    continue
-            return "\n".join(
-                f"  {p.details.get('imagetyp', ''):<6} {p.details.get('filter', ''):<5} {view.path(p.path)}"
-                for p in products
-            )
+        lines = []
+        for product_id in self.record.data_products:
+            try:
+                product = data_service.get_product(store, product_id)
+            except TomError:
+                continue  # deleted since the request recorded it
+            details = product.details
+            path = data_service.product_file(store, product)
+            lines.append(f"  {details.get('imagetyp', ''):<6} {details.get('filter', ''):<5} {path}")
+        self.post_message(
+            ObservationDataLoaded("\n".join(lines) if self.record.data_products else "  none yet")
+        )
+
+    @on(ObservationDataLoaded)
+    def data_loaded(self, message: ObservationDataLoaded) -> None:
+        self.query_one("#observation-data", Static).update(message.text)
 
 
 class RequestFormScreen(TomModal):
@@ -312,10 +326,10 @@ class RequestFormScreen(TomModal):
         self.facility_shown: str | None = None
 
     def compose(self) -> ComposeResult:
-        from tom_tui.adapters.facilities.base import facility_names
+        from tom_tui.services.plugins import FACILITIES, plugin_names
 
         default = ObservationService(self.tom_app.store).default_facility
-        names = facility_names()
+        names = list(plugin_names(FACILITIES))
         with Vertical(id="target-form", classes="dialog"):
             yield Static("Request an observation   (ctrl+s submits, Esc cancels)", classes="dialog-title")
             yield Static("", id="form-error", classes="field-error")
@@ -346,28 +360,14 @@ class RequestFormScreen(TomModal):
         await self.build_fields(str(event.value))
 
     async def build_fields(self, facility_name: str) -> None:
-        from tom_tui.adapters.facilities.base import load_facility
-
         if facility_name == self.facility_shown:
             return
         self.facility_shown = facility_name
         container = self.query_one("#form-fields", VerticalScroll)
         await container.remove_children()
-        options = load_facility(facility_name).options()
+        options = ObservationService(self.tom_app.store).facility(facility_name).options
         self.option_names = [option.name for option in options]
-        rows: list[Widget] = []
-        for option in options:
-            hint = option.help + (f" [{'|'.join(option.choices)}]" if option.choices else "")
-            default = "" if option.default in (None, "") else str(option.default)
-            rows.append(
-                Horizontal(
-                    Label(option.name + (" *" if option.required else ""), classes="field-label"),
-                    TomInput(default, placeholder=hint, id=f"field-{option.name}", classes="field-input"),
-                    classes="field-row",
-                )
-            )
-            rows.append(Static("", id=f"error-{option.name}", classes="field-error"))
-        await container.mount_all(rows)
+        await container.mount(OptionsForm(options))
 
     def show_problems(self, problems: list[str]) -> None:
         for error in self.query(".field-error"):
@@ -375,13 +375,11 @@ class RequestFormScreen(TomModal):
             error.update("")
             error.remove_class("-shown")
         general: list[str] = []
-        for problem in problems:
-            name = problem.split(":", 1)[0].strip()
-            target = "target" if name == "target" else name
-            widgets = self.query(f"#error-{target}") if name in (*self.option_names, "target") else None
-            if widgets:
-                widget = widgets.first(Static)
-                widget.update(problem.split(":", 1)[1].strip())
+        for problem in self.query_one(OptionsForm).show_problems(problems):
+            name, _, text = problem.partition(":")
+            if name.strip() == "target":
+                widget = self.query_one("#error-target", Static)
+                widget.update(text.strip())
                 widget.add_class("-shown")
             else:
                 general.append(problem)
@@ -392,8 +390,7 @@ class RequestFormScreen(TomModal):
 
     @on(Button.Pressed, "#form-save")
     def action_submit(self) -> None:
-        values = {name: self.query_one(f"#field-{name}", Input).value.strip() for name in self.option_names}
-        raw = {name: value for name, value in values.items() if value}
+        raw = self.query_one(OptionsForm).raw_values()
         target = self.query_one("#field-target", Input).value.strip()
         facility = str(self.query_one("#field-facility", Select).value)
         if not target:

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual_plotext import PlotextPlot
 
-from tom_tui.domain.errors import TomError
+from tom_tui.domain.target import TargetRef
 from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
@@ -165,7 +165,7 @@ class PlanScreen(TomScreen):
             return
         site = self.query_one("#plan-site", Input).value.strip() or None
         self.app.push_screen(
-            TrackScreen(f"#{event.row_key.value}", site, self.plan.night, self.plan.airmass_limit)
+            TrackScreen(int(str(event.row_key.value)), site, self.plan.night, self.plan.airmass_limit)
         )
 
 
@@ -185,7 +185,7 @@ class TrackScreen(TomModal):
     TrackScreen PlotextPlot { height: 1fr; }
     """
 
-    def __init__(self, reference: str, site: str | None, night: dt.date, airmass_limit: float) -> None:
+    def __init__(self, reference: TargetRef, site: str | None, night: dt.date, airmass_limit: float) -> None:
         super().__init__()
         self.reference, self.site, self.night, self.airmass_limit = reference, site, night, airmass_limit
 
@@ -197,13 +197,9 @@ class TrackScreen(TomModal):
     def on_mount(self) -> None:
         self.compute()
 
-    @work(thread=True, exclusive=True, group="track", name="compute target track")
+    @work(thread=True, exclusive=True, group="track", name="track")
     def compute(self) -> None:
-        try:
-            track = target_track_for(self.tom_app.store, self.reference, self.site, self.night.isoformat())
-        except TomError as error:
-            self.app.call_from_thread(self.tom_app.report_error, error, "track")
-            return
+        track = target_track_for(self.tom_app.store, self.reference, self.site, self.night.isoformat())
         self.post_message(TrackComputed(track))
 
     @on(TrackComputed)

@@ -17,9 +17,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from tom_tui.adapters.catalogs import catalog_names
 from tom_tui.screens.base import TomModal
 from tom_tui.screens.widgets.inputs import TomInput
+from tom_tui.services.plugins import CATALOGS, plugin_names
 from tom_tui.services.targets.resolve import CatalogService, ResolveOutcome
 
 ANY_CATALOG = "any"
@@ -53,7 +53,7 @@ class ResolveScreen(TomModal):
         self.outcome: ResolveOutcome | None = None
 
     def compose(self) -> ComposeResult:
-        options = [(ANY_CATALOG, ANY_CATALOG), *((n, n) for n in catalog_names())]
+        options = [(ANY_CATALOG, ANY_CATALOG), *((n, n) for n in plugin_names(CATALOGS))]
         with Vertical(id="resolve-dialog", classes="dialog"):
             yield Static("Resolve a name   Enter looks up · ctrl+n adds · Esc closes", classes="dialog-title")
             with Horizontal(id="resolve-bar"):

@@ -14,7 +14,7 @@ def confirm_and_delete(screen: TomScreen, target_id: int, name: str, after: Call
     app = screen.tom_app
 
     def delete() -> None:
-        TargetService(app.store).delete(f"#{target_id}")
+        TargetService(app.store).delete(target_id)
         app.call_from_thread(finished)
 
     def finished() -> None:

@@ -9,33 +9,23 @@ generation changes (a cron job or another process added data).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Select, Static
+from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from tom_tui.processing.plots import (
-    MAX_PLOT_POINTS,
-    LightCurveData,
-    SpectrumPlotData,
-    draw_lightcurve,
-    draw_spectrum,
-    prepare_lightcurve,
-    prepare_spectrum,
-)
-from tom_tui.screens.base import TomModal
-from tom_tui.screens.widgets.inputs import TomInput
+from tom_tui.domain.dataproducts import DataProduct, SpectrumRecord
+from tom_tui.screens.upload_dialog import UploadDialog
 from tom_tui.services.data import products as data_service
-from tom_tui.services.photometry.reads import PLOT_COLUMNS
-from tom_tui.store.dataproducts import DataProduct
-from tom_tui.store.spectra import SpectrumRecord
-from tom_tui.store.store import Store
+from tom_tui.services.data.upload_options import upload_file
+from tom_tui.services.photometry import lightcurve
+from tom_tui.services.photometry.lightcurve import MAX_PLOT_POINTS, LightCurveData, SpectrumPlotData
+from tom_tui.services.session import Store
 
 STORE_POLL_SECONDS = 2.0
 
@@ -115,11 +105,8 @@ class LightCurvePanel(_StoreWatching):
 
     @work(thread=True, exclusive=True, group="lightcurve", exit_on_error=False, name="prepare light curve")
     def _prepare(self, flux: bool, point_budget: int) -> None:
-        store = self.store
-        generation = store.generation()
-        _target, points = data_service.photometry_of(store, f"#{self.target_id}", columns=PLOT_COLUMNS)
-        data = prepare_lightcurve(points, flux=flux, max_points=point_budget)
-        self.post_message(LightCurvePrepared(data, generation))
+        curve = lightcurve.lightcurve_of(self.store, self.target_id, flux=flux, max_points=point_budget)
+        self.post_message(LightCurvePrepared(curve.data, curve.generation))
 
     @on(LightCurvePrepared)
     def prepared(self, message: LightCurvePrepared) -> None:
@@ -143,7 +130,7 @@ class LightCurvePanel(_StoreWatching):
         bands = ", ".join(series.band for series in data.series)
         note = f" · {data.notes[0]}" if data.notes else ""
         status.update(f"{data.total_points} points in {bands}{note}  (f flux/mag, t dates)")
-        draw_lightcurve(plot.plt, data, dates=self.dates)
+        lightcurve.draw_lightcurve(plot.plt, data, dates=self.dates)
         plot.refresh()
 
     def action_toggle_flux(self) -> None:
@@ -201,16 +188,14 @@ class SpectrumPanel(_StoreWatching):
 
     @work(thread=True, exclusive=True, group="spectrum", exit_on_error=False, name="load spectrum")
     def _load(self, index: int) -> None:
-        store = self.store
-        generation = store.generation()
-        _target, records = data_service.spectra_of(store, f"#{self.target_id}")
+        _target, records, generation = lightcurve.spectrum_records(self.store, self.target_id)
         shown = None
         if records:
             index = index % len(records)
-            record = records[index]
-            _t, _r, spectrum = data_service.load_spectrum(store, f"#{self.target_id}", record.id)
-            label = " ".join(p for p in (record.date_obs and record.date_obs[:10], record.telescope) if p)
-            shown = prepare_spectrum(spectrum, label=label)
+            plot = lightcurve.spectrum_plot(
+                self.store, self.target_id, records[index].id, with_instrument=False
+            )
+            shown = plot.data
         self.post_message(SpectraLoaded(records, shown, index, generation))
 
     @on(SpectraLoaded)
@@ -231,7 +216,7 @@ class SpectrumPanel(_StoreWatching):
                 f"spectrum {self.index + 1} of {len(self.records)} (id {record.id}, {record.points} points, "
                 f"{record.date_obs or 'date unknown'})  ([ ] to step)"
             )
-            draw_spectrum(plot.plt, message.shown)
+            lightcurve.draw_spectrum(plot.plt, message.shown)
         plot.refresh()
 
     def action_step(self, step: int) -> None:
@@ -289,7 +274,7 @@ class DataProductsPanel(_StoreWatching):
     def _load(self) -> None:
         store = self.store
         generation = store.generation()
-        self.post_message(ProductsLoaded(data_service.list_products(store, f"#{self.target_id}"), generation))
+        self.post_message(ProductsLoaded(data_service.list_products(store, self.target_id), generation))
 
     @on(ProductsLoaded)
     def loaded(self, message: ProductsLoaded) -> None:
@@ -328,16 +313,13 @@ class DataProductsPanel(_StoreWatching):
     def action_upload(self) -> None:
         self.app.push_screen(UploadDialog(), self._upload_chosen)
 
-    def _upload_chosen(self, choice: tuple[str, str] | None) -> None:
+    def _upload_chosen(self, choice: tuple[str, dict[str, Any]] | None) -> None:
         if choice is not None:
             self._upload(*choice)
 
     @work(thread=True, exclusive=True, group="products-change", exit_on_error=False, name="upload data")
-    def _upload(self, path: str, data_type: str) -> None:
-        store = self.store
-        outcome = data_service.upload_data_product(
-            store, f"#{self.target_id}", Path(path).expanduser(), data_type
-        )
+    def _upload(self, path: str, options: dict[str, Any]) -> None:
+        outcome = upload_file(self.store, self.target_id, Path(path).expanduser(), options)
         added = f", {outcome.ingest.added} points" if outcome.ingest is not None else ""
         self.post_message(DataChanged(f"data product {outcome.product.id} added{added}"))
 
@@ -378,35 +360,3 @@ class DataProductsPanel(_StoreWatching):
     def changed(self, message: DataChanged) -> None:
         self.app.notify(message.text, title="Data")
         self.reload()
-
-
-class UploadDialog(TomModal):
-    """Path and type of a file to upload; dismisses with (path, type) or None."""
-
-    PALETTE_NAMESPACE = "upload"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="upload.cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="upload-dialog", classes="dialog"):
-            yield Static("Upload a file to this target  (Enter uploads, Esc cancels)", classes="dialog-title")
-            yield TomInput(placeholder="path of the file", id="upload-path")
-            yield Select(
-                [(name, name) for name in data_service.DATA_TYPES],
-                value="photometry",
-                allow_blank=False,
-                id="upload-type",
-            )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Upload", id="upload-ok", variant="primary", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#upload-path", TomInput).focus()
-
-    @on(TomInput.Submitted)
-    @on(Button.Pressed, "#upload-ok")
-    def submit(self) -> None:
-        path = self.query_one("#upload-path", TomInput).value.strip()
-        if not path:
-            self.notify("give the path of a file", severity="warning")
-            return
-        self.dismiss((path, str(self.query_one("#upload-type", Select).value)))

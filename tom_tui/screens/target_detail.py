@@ -122,7 +122,7 @@ class TargetDetailScreen(TomScreen):
     @work(thread=True, exclusive=True, group="target", exit_on_error=False, name="load target")
     def _fetch_worker(self) -> None:
         try:
-            target: Target | None = TargetService(self.tom_app.store).get(f"#{self.target_id}")
+            target: Target | None = TargetService(self.tom_app.store).get(self.target_id)
         except NotFoundError:
             target = None
         self.post_message(TargetFetched(target))

@@ -33,9 +33,9 @@ from tom_tui.domain.target import (
 )
 from tom_tui.screens.base import TomModal
 from tom_tui.screens.widgets.inputs import TomInput
+from tom_tui.services.session import Store
+from tom_tui.services.targets.index import TargetIndex
 from tom_tui.services.targets.operations import TargetService, parse_cone
-from tom_tui.store.store import Store
-from tom_tui.store.target_index import TargetIndex
 
 MAIN_FIELDS = ("name", "ra", "dec", "aliases", "tags", "lists")
 SIDEREAL_EXTRA_FIELDS = ("epoch", "pm_ra", "pm_dec", "parallax", "distance", "distance_err")
@@ -179,7 +179,7 @@ class TargetFormScreen(TomModal):
 
     @work(thread=True, exclusive=True, group="form-load", exit_on_error=False, name="load target")
     def _load_worker(self, target_id: int) -> None:
-        self.post_message(TargetFetchedForEdit(TargetService(self.tom_app.store).get(f"#{target_id}")))
+        self.post_message(TargetFetchedForEdit(TargetService(self.tom_app.store).get(target_id)))
 
     @on(TargetFetchedForEdit)
     async def fetched(self, message: TargetFetchedForEdit) -> None:
@@ -273,7 +273,7 @@ class TargetFormScreen(TomModal):
                         key: None for key in original_extra if key not in fields["extra"]
                     }
                     extra.update(fields["extra"])
-                    saved = service.edit(f"#{self.target_id}", {**fields, "extra": extra})
+                    saved = service.edit(self.target_id, {**fields, "extra": extra})
             except (DuplicateError, NotFoundError) as error:
                 self.app.call_from_thread(self.show_problems, [f"form: {error}"])
                 return
@@ -380,7 +380,7 @@ class MergeScreen(TomModal):
     @work(thread=True, exclusive=True, group="merge", exit_on_error=False, name="merge targets")
     def _merge_worker(self, other: str) -> None:
         try:
-            merged = TargetService(self.tom_app.store).merge(f"#{self.target_id}", other)
+            merged = TargetService(self.tom_app.store).merge(self.target_id, other)
         except (NotFoundError, ValidationError) as error:
             self.app.call_from_thread(self.show_error, str(error))
             return

@@ -27,13 +27,13 @@ from tom_tui.screens.formatting import dec_dms, ra_hms
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.screens.widgets.target_table import TargetTable
+from tom_tui.services.targets.index import TargetIndex, sorted_index
 from tom_tui.services.targets.operations import (
     TargetFilter,
     TargetService,
     filter_index,
     with_photometry_summary,
 )
-from tom_tui.store.target_index import TargetIndex
 
 SORT_KEYS = ("name", "ra", "dec", "type", "created", "id")
 SORT_LABELS = {"name": "name", "ra": "RA", "dec": "Dec", "type": "type", "created": "date added", "id": "id"}
@@ -200,9 +200,8 @@ class TargetsScreen(TomScreen):
         # keystroke only filters it (filtering keeps the order). Both steps are the store layer's.
         ordered = self.ordered
         if ordered is None or ordered.source is not index or ordered.key != (query.sort, query.descending):
-            ordering = TargetFilter(sort=query.sort, descending=query.descending)
             ordered = OrderedIndex(
-                index, ordering.sort, ordering.descending, TargetIndex(filter_index(index, ordering))
+                index, query.sort, query.descending, sorted_index(index, query.sort, query.descending)
             )
         rows = with_photometry_summary(
             filter_index(ordered.index, dataclasses.replace(query, sort=""), summary), summary

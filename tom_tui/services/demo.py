@@ -57,7 +57,7 @@ def add_sky_targets(context: DemoContext) -> str:
 
 def add_survey_photometry(context: DemoContext) -> str:
     """A year of simulated survey photometry for every demo target that has none yet."""
-    from tom_tui.services.photometry.engine import ingest_simulated
+    from tom_tui.services.photometry.ingest import ingest_simulated
     from tom_tui.services.photometry.reads import photometry_summary
 
     by_name = {obj.name: obj for obj in context.sky.objects_known_at(context.now_mjd)}
@@ -72,15 +72,14 @@ def add_survey_photometry(context: DemoContext) -> str:
             )
             if name in by_name and target_id not in has_points and by_name[name].elements is None
         ]
-        results = ingest_simulated(tx, pairs, context.now_mjd - 365.0, context.now_mjd)
-    points = sum(result.added for result in results)
-    return f"{points} photometry points for {len({result.target_id for result in results})} target(s)"
+        outcome = ingest_simulated(tx, pairs, context.now_mjd - 365.0, context.now_mjd)
+    return f"{outcome.added} photometry points for {len(outcome.targets)} target(s)"
 
 
 def add_alerts(context: DemoContext) -> str:
     """Import the simulated broker's alerts of the last day (new transients, with history)."""
-    from tom_tui.adapters.brokers import make_broker
     from tom_tui.services.alerts.ingest import ingest_broker_alerts
+    from tom_tui.services.plugins import make_broker
 
     broker = make_broker("simulated", context.store.config, context.store.root)
     alerts = broker.query(lookback_days=1.0)

@@ -9,13 +9,12 @@ point outside the store; the original name is kept in the record.
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tinydb.table import Document
 
+from tom_tui.domain.dataproducts import DataProduct, PhotometryUpload, safe_file_name
 from tom_tui.domain.errors import NotFoundError
 from tom_tui.store.transaction import StoreView, Transaction
 
@@ -25,15 +24,6 @@ UPLOADS_DB = "photometry_uploads"
 UPLOADS_TABLE = "uploads"
 PRODUCT_COUNTER = "dataproduct"
 UPLOAD_COUNTER = "photometry_upload"
-MAX_NAME_LENGTH = 120
-
-
-def safe_file_name(original: str) -> str:
-    """A file name that can be joined to a store folder without escaping it."""
-    base = re.split(r"[\\/]", original)[-1]
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip(".")
-    cleaned = cleaned[-MAX_NAME_LENGTH:] if len(cleaned) > MAX_NAME_LENGTH else cleaned
-    return cleaned or "file"
 
 
 def sha256_of(path: Path) -> str:
@@ -42,42 +32,6 @@ def sha256_of(path: Path) -> str:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-@dataclass
-class DataProduct:
-    id: int
-    target_id: int
-    type: str
-    path: str  # relative to the store root
-    original_name: str
-    sha256: str
-    size: int
-    created: str
-    observation_id: str | None = None
-    groups: list[str] = field(default_factory=list)
-    upload_id: int | None = None
-    spectrum_id: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)  # what the processor found
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class PhotometryUpload:
-    id: int
-    target_ids: list[int]
-    rows: int
-    created: str
-    product_id: int | None = None
-    source: str | None = None
-    skipped: int = 0
-    replaced: int = 0
-    policy: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _product_from(document: dict[str, Any], product_id: int) -> DataProduct:

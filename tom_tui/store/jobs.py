@@ -7,9 +7,9 @@ each job are kept so the file stays small.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tom_tui.domain.jobs import JobRun
 from tom_tui.store.transaction import StoreView, Transaction
 
 RUNS_DB = "job_runs"
@@ -17,28 +17,6 @@ RUNS_TABLE = "runs"
 STATE_FILE = "state/jobs.json"
 RUNS_KEPT = 100
 LOG_CHARS_KEPT = 20_000
-
-
-@dataclass
-class JobRun:
-    job: str
-    run_id: int
-    started: str
-    ended: str | None = None
-    status: str = "running"  # running, ok, failed, timeout, skipped
-    counts: dict[str, int] = field(default_factory=dict)
-    log: str = ""
-    error: str | None = None
-    traceback: str | None = None
-    pid: int | None = None
-    trigger: str = "cron"  # cron or manual
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
-    def failed(self) -> bool:
-        return self.status in {"failed", "timeout"}
 
 
 def _table(view: StoreView) -> dict[str, dict[str, Any]]:

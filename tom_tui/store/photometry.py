@@ -8,10 +8,16 @@ Layout (see docs/store.md, "Photometry and spectra")::
     photometry/replaced/u00000017.parquet        stored rows that upload 17 replaced (for undo)
     index/photometry_summary.parquet             one summary row per target
 
-An upload writes one small file per target, so ingest costs one Parquet write of the new rows.
+An upload writes one small file per target, so ingest costs one Parquet write of the new rows
+(an upload that touches many targets of one bucket rewrites that bucket once instead).
 Reading a target opens its bucket's main file, reads only the row groups whose target_id
 statistics include it, and the delta files named after it. A bucket is compacted (all its files
 rewritten as one sorted main file) when it collects too many delta files or rows are removed.
+
+Callers speak targets and uploads (:func:`add_points`, :func:`replace_points`,
+:func:`keep_replaced`, :func:`remove_upload`...); buckets, delta files and the replaced-rows files
+stay inside this module. Summaries are computed by the caller and stored with
+:func:`write_summaries`.
 """
 
 from __future__ import annotations
@@ -24,8 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tom_tui.processing.photometry.schema import STORED_SCHEMA, empty_stored
-from tom_tui.processing.photometry.summary import SUMMARY_SCHEMA, summarise
+from tom_tui.domain.photometry import MEASUREMENT_COLUMNS, STORED_SCHEMA, SUMMARY_SCHEMA, empty_stored
 from tom_tui.store.transaction import StoreView, Transaction
 
 ROOT = "photometry"
@@ -37,19 +42,19 @@ DICTIONARY_COLUMNS = ["filter", "magsys", "telescope", "instrument", "source", "
 _DELTA_NAME = re.compile(r"d-(\d+)-t(\d+)\.parquet$")
 
 
-def bucket_of(target_id: int) -> int:
+def _bucket_of(target_id: int) -> int:
     return target_id % BUCKETS
 
 
-def bucket_dir(bucket: int) -> str:
+def _bucket_dir(bucket: int) -> str:
     return f"{ROOT}/b{bucket:03d}"
 
 
 def _main_path(bucket: int) -> str:
-    return f"{bucket_dir(bucket)}/main.parquet"
+    return f"{_bucket_dir(bucket)}/main.parquet"
 
 
-def replaced_path(upload_id: int) -> str:
+def _replaced_path(upload_id: int) -> str:
     return f"{ROOT}/replaced/u{upload_id:08d}.parquet"
 
 
@@ -72,7 +77,7 @@ def _conform(table: pa.Table) -> pa.Table:
 def _deltas(view: StoreView, bucket: int) -> list[tuple[str, int, int]]:
     """(path, upload id, target id) of each delta file of a bucket."""
     found = []
-    for rel in view.list_dir(bucket_dir(bucket)):
+    for rel in view.list_dir(_bucket_dir(bucket)):
         match = _DELTA_NAME.search(rel)
         if match and view.exists(rel):
             found.append((rel, int(match.group(1)), int(match.group(2))))
@@ -119,7 +124,7 @@ def read_points_many(
     wanted = set(target_ids)
     by_bucket: dict[int, set[int]] = {}
     for target_id in wanted:
-        by_bucket.setdefault(bucket_of(target_id), set()).add(target_id)
+        by_bucket.setdefault(_bucket_of(target_id), set()).add(target_id)
     parts: list[pa.Table] = []
     read_columns = (
         None if columns is None else sorted({"target_id", "mjd", *columns}, key=STORED_SCHEMA.names.index)
@@ -140,7 +145,7 @@ def read_points_many(
     return _select(table, columns)
 
 
-def read_bucket(view: StoreView, bucket: int) -> pa.Table:
+def _read_bucket(view: StoreView, bucket: int) -> pa.Table:
     parts = []
     if view.exists(_main_path(bucket)):
         parts.append(pq.read_table(view.path(_main_path(bucket))))
@@ -148,7 +153,7 @@ def read_bucket(view: StoreView, bucket: int) -> pa.Table:
     return pa.concat_tables(parts) if parts else empty_stored()
 
 
-def write_bucket(tx: Transaction, bucket: int, table: pa.Table) -> None:
+def _write_bucket(tx: Transaction, bucket: int, table: pa.Table) -> None:
     """Replace everything of a bucket with ``table`` (compaction)."""
     for rel, _upload, _target in _deltas(tx, bucket):
         tx.delete(rel)
@@ -161,12 +166,12 @@ def write_bucket(tx: Transaction, bucket: int, table: pa.Table) -> None:
     )
 
 
-def append_points(tx: Transaction, target_id: int, upload_id: int, rows: pa.Table) -> None:
+def _append_delta(tx: Transaction, target_id: int, upload_id: int, rows: pa.Table) -> None:
     """Add rows (stored schema, all of ``target_id``) as the delta file of this upload."""
     if rows.num_rows == 0:
         return
-    bucket = bucket_of(target_id)
-    rel = f"{bucket_dir(bucket)}/d-{upload_id:08d}-t{target_id}.parquet"
+    bucket = _bucket_of(target_id)
+    rel = f"{_bucket_dir(bucket)}/d-{upload_id:08d}-t{target_id}.parquet"
     if tx.exists(rel):
         rows = pa.concat_tables([pq.read_table(tx.path(rel)), _conform(rows)])
     tx.write_parquet(
@@ -179,43 +184,110 @@ def append_points(tx: Transaction, target_id: int, upload_id: int, rows: pa.Tabl
         write_statistics=["target_id", "mjd"],
     )
     if len(_deltas(tx, bucket)) > COMPACT_AFTER_DELTAS:
-        write_bucket(tx, bucket, read_bucket(tx, bucket))
+        _write_bucket(tx, bucket, _read_bucket(tx, bucket))
 
 
-def remove_points(tx: Transaction, bucket: int, keep_mask_for: dict[int, np.ndarray]) -> None:
-    """Rewrite a bucket keeping, for each listed target, only the rows its mask marks.
+def _stored_rows(rows: pa.Table, upload_id: int, product_id: int | None) -> pa.Table:
+    """Rows with ``target_id`` and measurement columns as stored rows of an upload."""
+    count = rows.num_rows
+    columns = {"target_id": rows.column("target_id").cast(pa.int64())}
+    for name in MEASUREMENT_COLUMNS:
+        field = STORED_SCHEMA.field(name)
+        columns[name] = (
+            rows.column(name).cast(field.type) if name in rows.column_names else pa.nulls(count, field.type)
+        )
+    columns["upload_id"] = pa.array(np.full(count, upload_id, dtype=np.int64))
+    columns["product_id"] = (
+        pa.nulls(count, pa.int64())
+        if product_id is None
+        else pa.array(np.full(count, product_id, dtype=np.int64))
+    )
+    return pa.table(columns, schema=STORED_SCHEMA)
 
-    Masks are aligned with :func:`read_points` order (target rows sorted by MJD).
-    """
-    table = read_bucket(tx, bucket)
-    table = _sorted(table)
-    target = np.asarray(table.column("target_id").to_numpy(), dtype=np.int64)
-    keep = np.ones(table.num_rows, dtype=bool)
-    for target_id, mask in keep_mask_for.items():
-        rows = np.flatnonzero(target == target_id)
-        keep[rows] = mask
-    write_bucket(tx, bucket, table.filter(pa.array(keep)))
+
+# A bucket touched by at most this many targets of one upload gets delta files; more, and
+# rewriting the bucket once is cheaper than many small files (and compacts it on the way).
+_DELTA_TARGETS_PER_BUCKET = 2
+
+
+def add_points(tx: Transaction, upload_id: int, rows: pa.Table, product_id: int | None = None) -> None:
+    """Store new rows (``target_id`` and measurement columns, any number of targets) of an upload."""
+    if rows.num_rows == 0:
+        return
+    stored = _stored_rows(rows, upload_id, product_id)
+    ids = np.asarray(stored.column("target_id").to_numpy(), dtype=np.int64)
+    buckets = ids % BUCKETS
+    for bucket in np.unique(buckets):
+        in_bucket = stored.filter(pa.array(buckets == bucket))
+        bucket_ids = np.unique(ids[buckets == bucket])
+        if len(bucket_ids) <= _DELTA_TARGETS_PER_BUCKET:
+            for target_id in bucket_ids:
+                of_target = (
+                    in_bucket
+                    if len(bucket_ids) == 1
+                    else in_bucket.filter(pc.equal(in_bucket.column("target_id"), target_id))
+                )
+                _append_delta(tx, int(target_id), upload_id, of_target)
+        else:
+            current = _read_bucket(tx, int(bucket))
+            _write_bucket(tx, int(bucket), pa.concat_tables([current, in_bucket]))
+
+
+def replace_points(tx: Transaction, target_ids: Iterable[int], rows: pa.Table) -> None:
+    """Make ``rows`` (stored schema) the only stored points of ``target_ids``."""
+    ids = sorted(set(target_ids))
+    wanted = pa.array(ids, type=pa.int64())
+    row_ids = np.asarray(rows.column("target_id").to_numpy(), dtype=np.int64)
+    for bucket in sorted({_bucket_of(t) for t in ids}):
+        current = _read_bucket(tx, bucket)
+        others = current.filter(pc.invert(pc.is_in(current.column("target_id"), wanted)))
+        mine = rows.filter(pa.array(row_ids % BUCKETS == bucket))
+        _write_bucket(tx, bucket, pa.concat_tables([others, _conform(mine)]))
+
+
+def keep_replaced(tx: Transaction, upload_id: int, rows: pa.Table) -> None:
+    """Keep stored rows that ``upload_id`` replaced, so that undoing it puts them back."""
+    if rows.num_rows == 0:
+        return
+    rel = _replaced_path(upload_id)
+    previous = tx.read_parquet(rel)
+    tx.write_parquet(
+        rel, _conform(rows) if previous is None else pa.concat_tables([previous, _conform(rows)])
+    )
 
 
 def remove_upload(tx: Transaction, upload_id: int, target_ids: Iterable[int]) -> int:
-    """Remove every row of an upload from the buckets of ``target_ids``; returns rows removed."""
+    """Undo an upload among ``target_ids``: its rows go, the rows it replaced come back.
+
+    Its rows also leave the kept-for-undo rows of later uploads, so undoing one of those never
+    brings them back. Returns the number of rows removed.
+    """
     removed = 0
-    for bucket in sorted({bucket_of(t) for t in target_ids}):
-        table = read_bucket(tx, bucket)
-        mask = pc.not_equal(table.column("upload_id"), upload_id)
-        kept = table.filter(mask)
+    for bucket in sorted({_bucket_of(t) for t in target_ids}):
+        table = _read_bucket(tx, bucket)
+        kept = table.filter(pc.not_equal(table.column("upload_id"), upload_id))
         removed += table.num_rows - kept.num_rows
-        write_bucket(tx, bucket, kept)
+        _write_bucket(tx, bucket, kept)
+    rel = _replaced_path(upload_id)
+    restored = tx.read_parquet(rel)
+    if restored is not None:
+        target = np.asarray(restored.column("target_id").to_numpy(), dtype=np.int64)
+        for bucket in sorted({_bucket_of(int(t)) for t in np.unique(target)}):
+            in_bucket = restored.filter(pa.array(target % BUCKETS == bucket))
+            current = _read_bucket(tx, bucket)
+            _write_bucket(tx, bucket, pa.concat_tables([current, _conform(in_bucket)]))
+        tx.delete(rel)
+    _rewrite_replaced(tx, lambda rows: rows.filter(pc.not_equal(rows.column("upload_id"), upload_id)))
     return removed
 
 
 def delete_target_points(tx: Transaction, target_id: int) -> None:
-    bucket = bucket_of(target_id)
-    table = read_bucket(tx, bucket)
+    bucket = _bucket_of(target_id)
+    table = _read_bucket(tx, bucket)
     kept = table.filter(pc.not_equal(table.column("target_id"), target_id))
     if kept.num_rows != table.num_rows:
-        write_bucket(tx, bucket, kept)
-    rewrite_replaced(tx, lambda rows: rows.filter(pc.not_equal(rows.column("target_id"), target_id)))
+        _write_bucket(tx, bucket, kept)
+    _rewrite_replaced(tx, lambda rows: rows.filter(pc.not_equal(rows.column("target_id"), target_id)))
 
 
 def move_target_points(tx: Transaction, from_id: int, to_id: int) -> None:
@@ -224,9 +296,9 @@ def move_target_points(tx: Transaction, from_id: int, to_id: int) -> None:
         return
     delete_target_points(tx, from_id)
     moved = moved.set_column(0, "target_id", pa.array(np.full(moved.num_rows, to_id), type=pa.int64()))
-    to_bucket = bucket_of(to_id)
-    existing = read_bucket(tx, to_bucket)
-    write_bucket(tx, to_bucket, pa.concat_tables([existing, _conform(moved)]))
+    to_bucket = _bucket_of(to_id)
+    existing = _read_bucket(tx, to_bucket)
+    _write_bucket(tx, to_bucket, pa.concat_tables([existing, _conform(moved)]))
 
     def retarget(rows: pa.Table) -> pa.Table:
         ids = np.asarray(rows.column("target_id").to_numpy(), dtype=np.int64)
@@ -234,10 +306,10 @@ def move_target_points(tx: Transaction, from_id: int, to_id: int) -> None:
             0, "target_id", pa.array(np.where(ids == from_id, to_id, ids), type=pa.int64())
         )
 
-    rewrite_replaced(tx, retarget)
+    _rewrite_replaced(tx, retarget)
 
 
-def rewrite_replaced(tx: Transaction, change: Callable[[pa.Table], pa.Table]) -> None:
+def _rewrite_replaced(tx: Transaction, change: Callable[[pa.Table], pa.Table]) -> None:
     """Apply ``change`` to the kept-for-undo rows of every upload (after undo, delete, merge),
     so that a later undo never brings back rows of a removed upload or target."""
     for rel in tx.list_dir(f"{ROOT}/replaced"):
@@ -257,15 +329,13 @@ def read_summary(view: StoreView) -> pa.Table:
     return SUMMARY_SCHEMA.empty_table() if table is None else table
 
 
-def refresh_summary(tx: Transaction, target_ids: Iterable[int], points: pa.Table | None = None) -> None:
-    """Recompute the summaries of ``target_ids`` from their stored points (or from ``points``)."""
+def write_summaries(tx: Transaction, target_ids: Iterable[int], summaries: pa.Table) -> None:
+    """Make ``summaries`` (summary schema) the summary rows of ``target_ids``; a target of
+    ``target_ids`` missing from ``summaries`` (it has no points left) loses its row."""
     ids = sorted(set(target_ids))
     if not ids:
         return
-    if points is None:
-        points = read_points_many(tx, ids, columns=["target_id", "mjd", "filter", "mag"])
-    fresh = summarise(points)
     current = read_summary(tx)
     kept = current.filter(pc.invert(pc.is_in(current.column("target_id"), pa.array(ids, type=pa.int64()))))
-    merged = pa.concat_tables([kept, fresh.cast(SUMMARY_SCHEMA)]).sort_by("target_id")
+    merged = pa.concat_tables([kept, summaries.cast(SUMMARY_SCHEMA)]).sort_by("target_id")
     tx.write_parquet(SUMMARY_PATH, merged)

@@ -6,40 +6,18 @@ units in the Parquet schema metadata, so the file is readable without tom-tui.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tinydb.table import Document
 
+from tom_tui.domain.dataproducts import SpectrumRecord
 from tom_tui.domain.errors import NotFoundError
-from tom_tui.processing.spectra.model import Spectrum
+from tom_tui.domain.spectra import Spectrum
 from tom_tui.store.transaction import StoreView, Transaction
 
 SPECTRA_DB = "spectra"
 SPECTRA_TABLE = "spectra"
 SPECTRUM_COUNTER = "spectrum"
-
-
-@dataclass
-class SpectrumRecord:
-    id: int
-    target_id: int
-    path: str
-    points: int
-    wavelength_unit: str
-    flux_unit: str | None
-    mjd: float | None
-    date_obs: str | None
-    telescope: str | None
-    instrument: str | None
-    product_id: int | None = None
-    wavelength_min: float | None = None
-    wavelength_max: float | None = None
-    has_errors: bool = False
-    notes: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class SpectrumRepository:

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tom_tui.domain.sky import chord_for, separation_arcsec, unit_vectors
 from tom_tui.domain.target import Target, simplify_name
 
 INDEX_PATH = "index/targets.arrow"
@@ -72,95 +73,6 @@ def name_keys(target: Target) -> list[str]:
     for alias in target.aliases:
         keys.add(simplify_name(alias))
     return sorted(keys)
-
-
-def unit_vectors(ra_deg: FloatArray, dec_deg: FloatArray) -> FloatArray:
-    ra = np.radians(ra_deg)
-    dec = np.radians(dec_deg)
-    cos_dec = np.cos(dec)
-    return np.column_stack((cos_dec * np.cos(ra), cos_dec * np.sin(ra), np.sin(dec)))
-
-
-def chord_for(radius_arcsec: float) -> float:
-    """Straight-line distance between unit vectors separated by ``radius_arcsec`` on the sky."""
-    return float(2.0 * np.sin(np.radians(radius_arcsec / 3600.0) / 2.0))
-
-
-def separation_arcsec(ra1: float, dec1: float, ra2: FloatArray, dec2: FloatArray) -> FloatArray:
-    """Great-circle separation (Vincenty formula, stable at all angles)."""
-    lon1, lat1, lon2, lat2 = np.radians(ra1), np.radians(dec1), np.radians(ra2), np.radians(dec2)
-    dlon = lon2 - lon1
-    num1 = np.cos(lat2) * np.sin(dlon)
-    num2 = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(dlon)
-    denominator = np.sin(lat1) * np.sin(lat2) + np.cos(lat1) * np.cos(lat2) * np.cos(dlon)
-    return np.asarray(np.degrees(np.arctan2(np.hypot(num1, num2), denominator)) * 3600.0)
-
-
-def close_pairs(
-    ra: FloatArray, dec: FloatArray, radius_arcsec: float, max_sweeps: int = 64
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Every pair (i < j) of points closer than ``radius_arcsec``, with their separations.
-
-    Points are swept in declination order, comparing each with its k-th neighbour for k = 1, 2...
-    until no neighbour is within the radius in declination: for catalogue-like data that takes a
-    handful of vectorised passes and needs no spatial index (importing scipy alone costs 0.35 s
-    here). Data with many equal declinations falls back to a KD-tree.
-    """
-    count = len(ra)
-    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
-    if count < 2:
-        return empty
-    order = np.argsort(dec, kind="stable")
-    sorted_ra, sorted_dec = ra[order], dec[order]
-    band = radius_arcsec / 3600.0
-    firsts: list[IntArray] = []
-    seconds: list[IntArray] = []
-    separations: list[FloatArray] = []
-    for offset in range(1, count):
-        if offset > max_sweeps:
-            return _close_pairs_with_tree(ra, dec, radius_arcsec)
-        near = np.flatnonzero(sorted_dec[offset:] - sorted_dec[:-offset] <= band)
-        if near.size == 0:
-            break
-        other = near + offset
-        separation = separation_arcsec_pairs(
-            sorted_ra[near], sorted_dec[near], sorted_ra[other], sorted_dec[other]
-        )
-        keep = separation <= radius_arcsec
-        if keep.any():
-            a, b = order[near[keep]], order[other[keep]]
-            firsts.append(np.minimum(a, b))
-            seconds.append(np.maximum(a, b))
-            separations.append(separation[keep])
-    if not firsts:
-        return empty
-    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(separations)
-
-
-def _close_pairs_with_tree(
-    ra: FloatArray, dec: FloatArray, radius_arcsec: float
-) -> tuple[IntArray, IntArray, FloatArray]:
-    from scipy.spatial import cKDTree
-
-    pairs = cKDTree(unit_vectors(ra, dec)).query_pairs(chord_for(radius_arcsec), output_type="ndarray")
-    if pairs.size == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-    first, second = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
-    separation = separation_arcsec_pairs(ra[first], dec[first], ra[second], dec[second])
-    keep = separation <= radius_arcsec
-    return first[keep], second[keep], separation[keep]
-
-
-def separation_arcsec_pairs(
-    ra1: FloatArray, dec1: FloatArray, ra2: FloatArray, dec2: FloatArray
-) -> FloatArray:
-    """Element-wise great-circle separations (Vincenty formula)."""
-    lon1, lat1, lon2, lat2 = np.radians(ra1), np.radians(dec1), np.radians(ra2), np.radians(dec2)
-    dlon = lon2 - lon1
-    num1 = np.cos(lat2) * np.sin(dlon)
-    num2 = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(dlon)
-    denominator = np.sin(lat1) * np.sin(lat2) + np.cos(lat1) * np.cos(lat2) * np.cos(dlon)
-    return np.asarray(np.degrees(np.arctan2(np.hypot(num1, num2), denominator)) * 3600.0)
 
 
 @dataclass

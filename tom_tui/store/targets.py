@@ -13,7 +13,7 @@ from typing import Any
 
 from tom_tui.domain.clock import now_iso
 from tom_tui.domain.errors import NotFoundError
-from tom_tui.domain.target import Target
+from tom_tui.domain.target import Target, TargetRef
 from tom_tui.store.target_index import INDEX_PATH, TargetIndex
 from tom_tui.store.transaction import StoreView, Transaction
 
@@ -68,8 +68,11 @@ class TargetRepository:
         target_id = self.index.id_for_key(simplify_name(name_or_alias))
         return None if target_id is None else self.get(target_id)
 
-    def resolve(self, reference: str) -> Target:
-        """A target by name, alias, or ``#id``; NotFoundError naming what was asked for."""
+    def resolve(self, reference: TargetRef) -> Target:
+        """A target by id (an int), or by name, alias or ``#id`` as typed; NotFoundError naming
+        what was asked for."""
+        if isinstance(reference, int):
+            return self.get(reference)
         text = reference.strip()
         if text.startswith("#") and text[1:].isdigit():
             return self.get(int(text[1:]))

@@ -4,7 +4,7 @@ broker-enriched Fink variants) and Rubin/LSST (``diaSource``, ``prvDiaSources``,
 
 Every file is read with the writer schema it carries (fastavro), so a packet written with any
 schema version decodes; fields are then looked up by name. ``.avro.gz`` files are read too.
-Photometry of all packets goes into one Arrow table (:mod:`tom_tui.adapters.alerts.photometry`),
+Photometry of all packets goes into one Arrow table (:class:`tom_tui.domain.photometry.PhotometryColumns`),
 with the points repeated from packet to packet (each packet carries its object's history) kept once.
 """
 
@@ -26,8 +26,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tom_tui.adapters.alerts.photometry import ZTF_FILTERS, PhotometryColumns, flux_to_mag, jd_to_mjd
+from tom_tui.adapters.alerts.ztf import ZTF_MAGSYS, ztf_band, ztf_measurement
 from tom_tui.domain.errors import ValidationError
+from tom_tui.domain.photometry import PhotometryColumns
+from tom_tui.domain.units import flux_to_mag, jd_to_mjd
 
 ALERT_SUFFIXES = (".avro", ".avro.gz")
 LSST_MIN_MAJOR_VERSION = 10
@@ -157,7 +159,8 @@ class _Collector:
     def __init__(self) -> None:
         self.packets: list[AlertPacket] = []
         self.skipped: list[str] = []
-        self.photometry = PhotometryColumns()
+        # ZTF and Rubin both publish AB magnitudes (Rubin's fluxes are nJy, converted at AB).
+        self.photometry = PhotometryColumns(magsys=ZTF_MAGSYS)
         self._seen: set[tuple[str, int, str, str]] = set()
 
     def point(self, target: str, mjd: float, band: str, source: str, **values: Any) -> None:
@@ -167,6 +170,11 @@ class _Collector:
             return
         self._seen.add(key)
         self.photometry.append(target, mjd, band, source=source, **values)
+
+    def measurement(self, target: str, row: dict[str, Any], source: str) -> None:
+        """Add a measurement-schema row (``mjd``, ``filter`` and measured values)."""
+        values = {key: value for key, value in row.items() if key not in ("mjd", "filter")}
+        self.point(target, row["mjd"], row["filter"], source, **values)
 
 
 def default_workers() -> int:
@@ -276,7 +284,7 @@ def _read_ztf(collector: _Collector, record: dict[str, Any], schema_name: str, w
     candidate = _required(record, "candidate", where)
     name = str(_required(record, "objectId", where))
     mjd = jd_to_mjd(float(_required(candidate, "jd", f"{where}: candidate")))
-    band = ZTF_FILTERS.get(int(candidate["fid"]), str(candidate["fid"]))
+    band = ztf_band(candidate["fid"])
     extra: dict[str, Any] = {}
     for key in FINK_EXTRAS:
         value = record.get(key)
@@ -299,33 +307,11 @@ def _read_ztf(collector: _Collector, record: dict[str, Any], schema_name: str, w
         extra=extra,
     )
     collector.packets.append(packet)
-    collector.point(
-        name, mjd, band, "ztf-alert", mag=packet.mag, magerr=packet.magerr, telescope="P48", instrument="ZTF"
-    )
+    collector.measurement(name, ztf_measurement(candidate, detected=True), "ztf-alert")
     for previous in record.get("prv_candidates") or ():
-        prv_mjd = jd_to_mjd(float(previous["jd"]))
-        prv_band = ZTF_FILTERS.get(int(previous["fid"]), str(previous["fid"]))
-        if previous.get("candid") is not None and previous.get("magpsf") is not None:
-            collector.point(
-                name,
-                prv_mjd,
-                prv_band,
-                "ztf-alert",
-                mag=previous["magpsf"],
-                magerr=previous.get("sigmapsf"),
-                telescope="P48",
-                instrument="ZTF",
-            )
-        else:
-            collector.point(
-                name,
-                prv_mjd,
-                prv_band,
-                "ztf-alert",
-                limit=previous.get("diffmaglim"),
-                telescope="P48",
-                instrument="ZTF",
-            )
+        # A previous candidate without candid (or magnitude) is a non-detection with a limit.
+        detected = previous.get("candid") is not None and previous.get("magpsf") is not None
+        collector.measurement(name, ztf_measurement(previous, detected=detected), "ztf-alert")
 
 
 def lsst_schema_major(record: dict[str, Any], schema_name: str) -> int | None:

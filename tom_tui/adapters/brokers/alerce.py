@@ -14,10 +14,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from tom_tui.adapters.alerts.photometry import ZTF_FILTERS, PhotometryColumns, finite_or_none, flux_to_mag
-from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
+from tom_tui.adapters.alerts.ztf import ZTF_MAGSYS, ztf_measurement
+from tom_tui.adapters.brokers.base import Broker, GenericAlert
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, ValidationError
+from tom_tui.domain.options import Option
+from tom_tui.domain.photometry import PhotometryColumns, finite_or_none
+from tom_tui.domain.units import flux_to_mag
 
 LSST_BANDS = {1: "g", 2: "r", 3: "i", 4: "z", 5: "y", 6: "u"}
 
@@ -28,16 +31,16 @@ class AlerceBroker(Broker):
     default_base_url = "https://api.alerce.online/ztf/v1"
     default_lsst_base_url = "https://api-lsst.alerce.online"
     options = (
-        QueryOption("survey", "choice", "ztf", "ztf or lsst", choices=("ztf", "lsst")),
-        QueryOption("oid", "str", None, "one object id (ZTF name or LSST diaObjectId)"),
-        QueryOption("classifier", "str", "lc_classifier", "ALeRCE classifier name"),
-        QueryOption("class_name", "str", None, "class to select, e.g. SNIa, SNII, TDE (ZTF listing)"),
-        QueryOption("probability", "float", None, "minimum class probability (0-1)"),
-        QueryOption("ra", "float", None, "cone centre RA, degrees"),
-        QueryOption("dec", "float", None, "cone centre Dec, degrees"),
-        QueryOption("radius", "float", 30.0, "cone radius, arcsec"),
-        QueryOption("firstmjd_after", "float", None, "only objects first detected after this MJD"),
-        QueryOption("page_size", "int", 20, "results per page (at most 1000)"),
+        Option("survey", "choice", "ztf", "ztf or lsst", choices=("ztf", "lsst")),
+        Option("oid", "str", None, "one object id (ZTF name or LSST diaObjectId)"),
+        Option("classifier", "str", "lc_classifier", "ALeRCE classifier name"),
+        Option("class_name", "str", None, "class to select, e.g. SNIa, SNII, TDE (ZTF listing)"),
+        Option("probability", "float", None, "minimum class probability (0-1)"),
+        Option("ra", "float", None, "cone centre RA, degrees"),
+        Option("dec", "float", None, "cone centre Dec, degrees"),
+        Option("radius", "float", 30.0, "cone radius, arcsec"),
+        Option("firstmjd_after", "float", None, "only objects first detected after this MJD"),
+        Option("page_size", "int", 20, "results per page (at most 1000)"),
     )
 
     @property
@@ -126,23 +129,15 @@ class AlerceBroker(Broker):
     def parse_non_detections(self, alert: GenericAlert, payload: Any) -> pa.Table:
         if not isinstance(payload, list):
             raise AdapterError("ALeRCE: expected a list of non-detections")
-        columns = PhotometryColumns()
+        columns = PhotometryColumns(magsys=ZTF_MAGSYS)
         for item in payload:
-            columns.append(
-                alert.name,
-                float(item["mjd"]),
-                ZTF_FILTERS.get(int(item["fid"]), str(item["fid"])),
-                limit=finite_or_none(item.get("diffmaglim")),
-                telescope="P48",
-                instrument="ZTF",
-                source="alerce",
-            )
+            columns.append_row(alert.name, {**ztf_measurement(item, detected=False), "source": "alerce"})
         return columns.to_table()
 
     def parse_history(self, alert: GenericAlert, payload: Any) -> pa.Table:
         if not isinstance(payload, list):
             raise AdapterError("ALeRCE: expected a list of detections")
-        columns = PhotometryColumns()
+        columns = PhotometryColumns(magsys="AB")  # ZTF magnitudes and Rubin nJy fluxes are both AB
         for detection in payload:
             mjd = float(detection["mjd"])
             if alert.extra.get("survey") == "lsst":
@@ -165,14 +160,6 @@ class AlerceBroker(Broker):
                     source="alerce",
                 )
             else:
-                columns.append(
-                    alert.name,
-                    mjd,
-                    ZTF_FILTERS.get(int(detection["fid"]), str(detection["fid"])),
-                    mag=finite_or_none(detection.get("magpsf")),
-                    magerr=finite_or_none(detection.get("sigmapsf")),
-                    telescope="P48",
-                    instrument="ZTF",
-                    source="alerce",
-                )
+                measurement = ztf_measurement(detection, detected=True)
+                columns.append_row(alert.name, {**measurement, "source": "alerce"})
         return columns.to_table()

@@ -11,10 +11,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from tom_tui.adapters.alerts.photometry import PhotometryColumns, finite_or_none
-from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
+from tom_tui.adapters.brokers.base import Broker, GenericAlert
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, ValidationError
+from tom_tui.domain.options import Option
+from tom_tui.domain.photometry import PhotometryColumns, finite_or_none
 
 # ANTARES passbands (ant_passband) → filter names used by tom-tui.
 PASSBANDS = {"g": "g", "R": "r", "i": "i", "u": "u", "r": "r", "z": "z", "y": "y"}
@@ -25,14 +26,14 @@ class AntaresBroker(Broker):
     label = "ANTARES"
     default_base_url = "https://api.antares.noirlab.edu/v1"
     options = (
-        QueryOption("ztf_object_id", "str", None, "ZTF object name, e.g. ZTF26abeuijw"),
-        QueryOption("tag", "str", None, "ANTARES filter tag, e.g. refitt_newsources_snrcut"),
-        QueryOption("max_mag", "float", None, "newest alert brighter than this magnitude"),
-        QueryOption("newer_than_mjd", "float", None, "newest alert after this MJD"),
-        QueryOption("ra", "float", None, "cone centre RA, degrees"),
-        QueryOption("dec", "float", None, "cone centre Dec, degrees"),
-        QueryOption("radius", "float", 10.0, "cone radius, arcsec"),
-        QueryOption("limit", "int", 20, "results per page"),
+        Option("ztf_object_id", "str", None, "ZTF object name, e.g. ZTF26abeuijw"),
+        Option("tag", "str", None, "ANTARES filter tag, e.g. refitt_newsources_snrcut"),
+        Option("max_mag", "float", None, "newest alert brighter than this magnitude"),
+        Option("newer_than_mjd", "float", None, "newest alert after this MJD"),
+        Option("ra", "float", None, "cone centre RA, degrees"),
+        Option("dec", "float", None, "cone centre Dec, degrees"),
+        Option("radius", "float", 10.0, "cone radius, arcsec"),
+        Option("limit", "int", 20, "results per page"),
     )
 
     def build_query(self, options: Mapping[str, Any]) -> HttpRequest:
@@ -116,7 +117,7 @@ class AntaresBroker(Broker):
     def parse_history(self, alert: GenericAlert, payload: Any) -> pa.Table:
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
             raise AdapterError("ANTARES: expected a JSON:API document with a data list of alerts")
-        columns = PhotometryColumns()
+        columns = PhotometryColumns(magsys="AB")
         for item in payload["data"]:
             properties = item["attributes"]["properties"]
             survey = item["attributes"].get("survey", "ztf")

@@ -4,8 +4,10 @@ A broker adapter is a subclass of :class:`Broker` registered in the ``tom_tui.br
 group (``name = "package.module:Class"``). It declares:
 
 - ``name`` (the entry point name), ``label`` (shown to users), ``default_base_url``;
-- ``options``: the :class:`QueryOption` s its query takes. The CLI derives ``--flags`` and the TUI
-  derives form fields from them; a job's ``options`` table uses the same names;
+- ``options``: the :class:`~tom_tui.domain.options.Option` s its query takes, read as an attribute
+  of an instance (a class attribute here; a facility declares its request options the same way).
+  The CLI derives ``--flags`` and the TUI derives form fields from them; a job's ``options`` table
+  uses the same names;
 - ``credential_keys``: the secrets it needs (read through :func:`tom_tui.adapters.http.load_credentials`).
 
 and implements:
@@ -15,7 +17,7 @@ and implements:
 - :meth:`Broker.parse_query` — the decoded response → raw result dicts (one per object/alert).
 - :meth:`Broker.to_generic_alert` — one raw result → :class:`GenericAlert`.
 - :meth:`Broker.history_request` / :meth:`Broker.parse_history` — the request for an object's
-  light curve and its conversion to a photometry table (:mod:`tom_tui.adapters.alerts.photometry`).
+  light curve and its conversion to a photometry table (:class:`tom_tui.domain.photometry.PhotometryColumns`).
   ``photometry_history`` sends one and applies the other.
 - :meth:`Broker.to_target` — the target fields for a generic alert (default: name, position,
   broker and class as extras); ingest turns them into targets through duplicate protection.
@@ -35,52 +37,10 @@ from typing import Any, ClassVar, Literal, overload
 
 import pyarrow as pa
 
-from tom_tui.adapters.alerts.photometry import empty_photometry
 from tom_tui.adapters.http import Credentials, HttpClient, HttpRequest, load_credentials
 from tom_tui.domain.errors import AdapterError, ValidationError
-
-OptionType = Literal["str", "float", "int", "bool", "choice"]
-
-
-@dataclass(frozen=True)
-class QueryOption:
-    """One query parameter, declared once; CLI flags, config keys and form fields derive from it."""
-
-    name: str
-    type: OptionType = "str"
-    default: Any = None
-    help: str = ""
-    choices: tuple[str, ...] = ()
-    required: bool = False
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
-
-    def convert(self, raw: Any) -> Any:
-        """Validate and convert a raw value (a CLI string, a TOML value, a form field)."""
-        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-            return self.default
-        try:
-            if self.type == "float":
-                return float(raw)
-            if self.type == "int":
-                return int(raw)
-            if self.type == "bool":
-                if isinstance(raw, bool):
-                    return raw
-                text = str(raw).strip().lower()
-                if text in {"1", "true", "yes", "on"}:
-                    return True
-                if text in {"0", "false", "no", "off"}:
-                    return False
-                raise ValueError(raw)
-        except (TypeError, ValueError):
-            raise ValidationError(f"{self.name}: {raw!r} is not a valid {self.type}; {self.help}") from None
-        text = str(raw).strip()
-        if self.type == "choice" and text not in self.choices:
-            raise ValidationError(f"{self.name}: {raw!r} is not one of {', '.join(self.choices)}")
-        return text
+from tom_tui.domain.options import Option, resolve_options
+from tom_tui.domain.photometry import empty_alert_photometry
 
 
 @dataclass
@@ -115,7 +75,7 @@ class Broker(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     default_base_url: ClassVar[str]
-    options: ClassVar[tuple[QueryOption, ...]] = ()
+    options: ClassVar[Sequence[Option]] = ()
     credential_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
@@ -141,25 +101,13 @@ class Broker(ABC):
     # -- options --
     def resolve_options(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Declared options with defaults filled in; unknown or missing required ones are errors."""
-        known = {option.name: option for option in self.options}
+        known = [option.name for option in self.options]
         unknown = sorted(set(raw) - set(known))
         if unknown:
             raise ValidationError(
                 f"{self.name}: unknown option(s) {', '.join(unknown)}; expected {', '.join(known) or 'none'}"
             )
-        resolved: dict[str, Any] = {}
-        problems: list[str] = []
-        for option in self.options:
-            try:
-                resolved[option.name] = option.convert(raw.get(option.name))
-            except ValidationError as error:
-                problems.append(str(error))
-                continue
-            if option.required and resolved[option.name] is None:
-                problems.append(f"{option.name}: missing; {option.help}")
-        if problems:
-            raise ValidationError(problems[0], problems)
-        return resolved
+        return resolve_options(self.options, raw, self.name)
 
     # -- query --
     @abstractmethod
@@ -225,12 +173,12 @@ class Broker(ABC):
 
     def parse_history(self, alert: GenericAlert, payload: Any) -> pa.Table:
         """The decoded light-curve response → photometry table."""
-        return empty_photometry()
+        return empty_alert_photometry()
 
     def photometry_history(self, alert: GenericAlert) -> pa.Table:
         request = self.history_request(alert)
         if request is None:
-            return empty_photometry()
+            return empty_alert_photometry()
         payload = self.fetch(request)
         try:
             return self.parse_history(alert, payload)

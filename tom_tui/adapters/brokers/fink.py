@@ -12,10 +12,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from tom_tui.adapters.alerts.photometry import ZTF_FILTERS, PhotometryColumns, finite_or_none, jd_to_mjd
-from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
+from tom_tui.adapters.alerts.ztf import ZTF_FILTERS, ZTF_MAGSYS, ztf_measurement
+from tom_tui.adapters.brokers.base import Broker, GenericAlert
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, ValidationError
+from tom_tui.domain.options import Option
+from tom_tui.domain.photometry import PhotometryColumns, finite_or_none
+from tom_tui.domain.units import jd_to_mjd
 
 
 class FinkBroker(Broker):
@@ -23,17 +26,17 @@ class FinkBroker(Broker):
     label = "Fink"
     default_base_url = "https://api.ztf.fink-portal.org/api/v1"
     options = (
-        QueryOption("object_id", "str", None, "one ZTF object name (all its alerts)"),
-        QueryOption(
+        Option("object_id", "str", None, "one ZTF object name (all its alerts)"),
+        Option(
             "fink_class",
             "str",
             None,
             "latest alerts of a Fink class, e.g. 'SN candidate', 'Early SN Ia candidate'",
         ),
-        QueryOption("n", "int", 10, "how many latest alerts of the class"),
-        QueryOption("ra", "float", None, "cone centre RA, degrees"),
-        QueryOption("dec", "float", None, "cone centre Dec, degrees"),
-        QueryOption("radius", "float", 10.0, "cone radius, arcsec"),
+        Option("n", "int", 10, "how many latest alerts of the class"),
+        Option("ra", "float", None, "cone centre RA, degrees"),
+        Option("dec", "float", None, "cone centre Dec, degrees"),
+        Option("radius", "float", 10.0, "cone radius, arcsec"),
     )
 
     def build_query(self, options: Mapping[str, Any]) -> HttpRequest:
@@ -107,19 +110,10 @@ class FinkBroker(Broker):
     def parse_history(self, alert: GenericAlert, payload: Any) -> pa.Table:
         if not isinstance(payload, list):
             raise AdapterError("Fink: expected a list of alert rows")
-        columns = PhotometryColumns()
+        columns = PhotometryColumns(magsys=ZTF_MAGSYS)
         for row in payload:
             # With withupperlim, d:tag says "valid", "upperlim" or "badquality".
             detected = row.get("d:tag", "valid") == "valid"
-            columns.append(
-                alert.name,
-                jd_to_mjd(float(row["i:jd"])),
-                ZTF_FILTERS.get(int(row["i:fid"]), str(row["i:fid"])),
-                mag=finite_or_none(row.get("i:magpsf")) if detected else None,
-                magerr=finite_or_none(row.get("i:sigmapsf")) if detected else None,
-                limit=None if detected else finite_or_none(row.get("i:diffmaglim")),
-                telescope="P48",
-                instrument="ZTF",
-                source="fink",
-            )
+            measurement = ztf_measurement(row, detected=detected, prefix="i:")
+            columns.append_row(alert.name, {**measurement, "source": "fink"})
         return columns.to_table()

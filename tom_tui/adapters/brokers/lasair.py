@@ -13,10 +13,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from tom_tui.adapters.alerts.photometry import ZTF_FILTERS, PhotometryColumns, finite_or_none
-from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
+from tom_tui.adapters.alerts.ztf import ZTF_FILTERS, ZTF_MAGSYS, ztf_measurement
+from tom_tui.adapters.brokers.base import Broker, GenericAlert
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, ValidationError
+from tom_tui.domain.options import Option
+from tom_tui.domain.photometry import PhotometryColumns, finite_or_none
 
 
 class LasairBroker(Broker):
@@ -25,10 +27,10 @@ class LasairBroker(Broker):
     default_base_url = "https://lasair-ztf.lsst.ac.uk/api"
     credential_keys = ("token",)
     options = (
-        QueryOption("object_id", "str", None, "one ZTF object name"),
-        QueryOption("ra", "float", None, "cone centre RA, degrees"),
-        QueryOption("dec", "float", None, "cone centre Dec, degrees"),
-        QueryOption("radius", "float", 10.0, "cone radius, arcsec (Lasair allows up to 1000)"),
+        Option("object_id", "str", None, "one ZTF object name"),
+        Option("ra", "float", None, "cone centre RA, degrees"),
+        Option("dec", "float", None, "cone centre Dec, degrees"),
+        Option("radius", "float", 10.0, "cone radius, arcsec (Lasair allows up to 1000)"),
     )
 
     def _headers(self) -> dict[str, str]:
@@ -112,19 +114,8 @@ class LasairBroker(Broker):
         return self.parse_history(alert, self.complete(alert).raw)
 
     def parse_history(self, alert: GenericAlert, payload: Any) -> pa.Table:
-        columns = PhotometryColumns()
+        columns = PhotometryColumns(magsys=ZTF_MAGSYS)
         for candidate in payload.get("candidates", []):
-            band = ZTF_FILTERS.get(int(candidate["fid"]), str(candidate["fid"]))
-            detected = bool(candidate.get("candid"))
-            columns.append(
-                alert.name,
-                float(candidate["mjd"]),
-                band,
-                mag=finite_or_none(candidate.get("magpsf")) if detected else None,
-                magerr=finite_or_none(candidate.get("sigmapsf")) if detected else None,
-                limit=None if detected else finite_or_none(candidate.get("diffmaglim")),
-                telescope="P48",
-                instrument="ZTF",
-                source="lasair",
-            )
+            measurement = ztf_measurement(candidate, detected=bool(candidate.get("candid")))
+            columns.append_row(alert.name, {**measurement, "source": "lasair"})
         return columns.to_table()

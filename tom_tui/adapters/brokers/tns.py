@@ -15,10 +15,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from tom_tui.adapters.alerts.photometry import PhotometryColumns, finite_or_none, jd_to_mjd
-from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
+from tom_tui.adapters.brokers.base import Broker, GenericAlert
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, NotFoundError, ValidationError
+from tom_tui.domain.options import Option
+from tom_tui.domain.photometry import PhotometryColumns, finite_or_none
+from tom_tui.domain.units import jd_to_mjd
 
 NO_RESULTS_CODE = 110
 
@@ -47,12 +49,12 @@ class TnsBroker(Broker):
     default_base_url = "https://www.wis-tns.org/api"
     credential_keys = ("bot_id", "bot_name", "api_key")
     options = (
-        QueryOption("objname", "str", None, "TNS name without prefix, e.g. 2024abc"),
-        QueryOption("internal_name", "str", None, "a survey name, e.g. ZTF24aaaaaaa"),
-        QueryOption("ra", "float", None, "cone centre RA, degrees"),
-        QueryOption("dec", "float", None, "cone centre Dec, degrees"),
-        QueryOption("radius", "float", 5.0, "cone radius, arcsec"),
-        QueryOption("discovered_days", "int", None, "discovered within this many days"),
+        Option("objname", "str", None, "TNS name without prefix, e.g. 2024abc"),
+        Option("internal_name", "str", None, "a survey name, e.g. ZTF24aaaaaaa"),
+        Option("ra", "float", None, "cone centre RA, degrees"),
+        Option("dec", "float", None, "cone centre Dec, degrees"),
+        Option("radius", "float", 5.0, "cone radius, arcsec"),
+        Option("discovered_days", "int", None, "discovered within this many days"),
     )
 
     def _request(self, endpoint: str, body: dict[str, Any]) -> HttpRequest:
@@ -129,7 +131,7 @@ class TnsBroker(Broker):
         return self.parse_history(alert, self.complete(alert).raw)
 
     def parse_history(self, alert: GenericAlert, payload: Any) -> pa.Table:
-        columns = PhotometryColumns()
+        columns = PhotometryColumns(magsys="AB")  # only ABMag points are kept
         for point in payload.get("photometry") or []:
             unit = (point.get("flux_unit") or {}).get("name", "ABMag")
             if unit != "ABMag":

@@ -11,9 +11,9 @@ from tom_tui.adapters.catalogs.base import Catalog, clean_name
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.clock import now_mjd
 from tom_tui.domain.errors import AdapterError
+from tom_tui.domain.units import JD_MINUS_MJD
 
 HELIOCENTRE = "500@10"
-JD_MINUS_MJD = 2400000.5
 
 
 def _horizons(term: str, epoch_jd: float) -> Any:

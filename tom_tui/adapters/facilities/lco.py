@@ -15,7 +15,8 @@ archive base URLs are settings (``[facilities.lco]`` in ``tom-tui.toml``: ``port
 settings: ``proposal`` (default proposal), ``validate_remotely`` (also ask the portal's
 ``/api/requestgroups/validate/`` before submitting), ``reduction_level`` (archive frames to fetch:
 0 raw, 91 BANZAI-reduced), ``workers`` (concurrent status polls, default 4), ``timeout``,
-``max_retries``.
+``max_retries``, ``rate_limit`` (requests per second to one host; 0, the default, for none). Every call
+goes through the shared client of :mod:`tom_tui.adapters.http`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,15 +34,14 @@ from tom_tui.adapters.facilities.base import (
     DataProduct,
     Facility,
     ObservationRequest,
-    RequestOption,
-    Site,
     StatusReport,
     SubmittedObservation,
-    parse_utc,
 )
-from tom_tui.adapters.http import load_credentials
+from tom_tui.adapters.http import HttpClient, HttpRequest, RateLimiter, load_credentials
 from tom_tui.domain.clock import now
 from tom_tui.domain.errors import AdapterError
+from tom_tui.domain.options import Option, parse_utc
+from tom_tui.domain.sites import Site
 from tom_tui.domain.target import Target
 
 log = logging.getLogger(__name__)
@@ -104,8 +102,6 @@ ELEMENT_FIELDS = {
     },
 }
 
-RETRIABLE_STATUS = {429, 502, 503, 504}
-
 
 def _format_window_time(moment: dt.datetime) -> str:
     # The form the portal documents for windows (UTC, no zone suffix).
@@ -146,36 +142,37 @@ class LCOFacility(Facility):
         super().__init__(settings)
         self.portal_url = str(self.settings.get("portal_url", DEFAULT_PORTAL_URL)).rstrip("/")
         self.archive_url = str(self.settings.get("archive_url", DEFAULT_ARCHIVE_URL)).rstrip("/")
-        self.timeout = float(self.settings.get("timeout", 30.0))
-        self.max_retries = int(self.settings.get("max_retries", 3))
         self.reduction_level = int(self.settings.get("reduction_level", 0))
         self._token: str | None = self.settings.get("token") or None
-        self._local = threading.local()
+        # Polling runs in a few threads, each keeping its own connection alive (see HttpClient).
+        # No rate limit unless configured: the portal throttles by answering 429, which is retried.
+        self.client = HttpClient(
+            timeout=float(self.settings.get("timeout", 30.0)),
+            retries=int(self.settings.get("max_retries", 3)),
+            rate_limiter=RateLimiter(default_per_second=float(self.settings.get("rate_limit", 0.0))),
+        )
 
     # -- declaration --
-    def options(self) -> Sequence[RequestOption]:
+    @property
+    def options(self) -> Sequence[Option]:
         default_proposal = self.settings.get("proposal")
         return (
-            RequestOption(
-                "proposal", "str", default_proposal, "LCO proposal id (e.g. LCO2026B-001)", required=True
-            ),
-            RequestOption(
+            Option("proposal", "str", default_proposal, "LCO proposal id (e.g. LCO2026B-001)", required=True),
+            Option(
                 "instrument_type",
                 "str",
                 "1M0-SCICAM-SINISTRO",
                 "instrument type",
                 choices=tuple(INSTRUMENT_FILTERS),
             ),
-            RequestOption("filters", "str", "gp,rp,ip", "comma-separated filters, one configuration each"),
-            RequestOption("exposure_time", "float", 300.0, "seconds per exposure", minimum=0.001),
-            RequestOption("exposure_count", "int", 1, "exposures per filter", minimum=1, maximum=500),
-            RequestOption("start", "datetime", None, "window start, UTC (default: now)"),
-            RequestOption("end", "datetime", None, "window end, UTC (default: start + window_days)"),
-            RequestOption(
-                "window_days", "float", 3.0, "window length in days when end is not given", minimum=0.01
-            ),
-            RequestOption("max_airmass", "float", 1.6, "highest airmass allowed", minimum=1.0, maximum=20.0),
-            RequestOption(
+            Option("filters", "str", "gp,rp,ip", "comma-separated filters, one configuration each"),
+            Option("exposure_time", "float", 300.0, "seconds per exposure", minimum=0.001),
+            Option("exposure_count", "int", 1, "exposures per filter", minimum=1, maximum=500),
+            Option("start", "datetime", None, "window start, UTC (default: now)"),
+            Option("end", "datetime", None, "window end, UTC (default: start + window_days)"),
+            Option("window_days", "float", 3.0, "window length in days when end is not given", minimum=0.01),
+            Option("max_airmass", "float", 1.6, "highest airmass allowed", minimum=1.0, maximum=20.0),
+            Option(
                 "min_lunar_distance",
                 "float",
                 30.0,
@@ -183,8 +180,8 @@ class LCOFacility(Facility):
                 minimum=0.0,
                 maximum=180.0,
             ),
-            RequestOption("ipp_value", "float", 1.05, "intra-proposal priority", minimum=0.5, maximum=2.0),
-            RequestOption("observation_type", "str", "NORMAL", "request type", choices=OBSERVATION_TYPES),
+            Option("ipp_value", "float", 1.05, "intra-proposal priority", minimum=0.5, maximum=2.0),
+            Option("observation_type", "str", "NORMAL", "request type", choices=OBSERVATION_TYPES),
         )
 
     def sites(self) -> list[Site]:
@@ -309,36 +306,22 @@ class LCOFacility(Facility):
             )
         return self._token
 
-    def _session(self) -> requests.Session:
-        # One session per thread: keep-alive for polling, and requests' Session is not thread-safe.
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.headers["User-Agent"] = "tom-tui"
-            self._local.session = session
-        return session
-
-    def _call(self, method: str, url: str, *, authenticated: bool = True, **kwargs: Any) -> requests.Response:
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        authenticated: bool = True,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """One portal or archive call through the shared client (retries, backoff, rate limit),
+        with the portal's own errors explained."""
         headers = {"Authorization": f"Token {self.token}"} if authenticated else {}
+        request = HttpRequest(method, url, params=dict(params or {}), json=json, headers=headers)
         what = f"{SERVICE}: {method} {url.split('?')[0]}"
-        for attempt in range(self.max_retries + 1):
-            try:
-                response = self._session().request(
-                    method, url, headers=headers, timeout=self.timeout, **kwargs
-                )
-            except requests.RequestException as error:
-                if attempt < self.max_retries:
-                    time.sleep(min(2.0**attempt, 10.0) * 0.5)
-                    continue
-                raise AdapterError(
-                    f"{what} failed: {type(error).__name__}; check portal_url and the network"
-                ) from None
-            if response.status_code in RETRIABLE_STATUS and attempt < self.max_retries:
-                retry_after = response.headers.get("Retry-After", "")
-                delay = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else 2.0**attempt
-                time.sleep(min(delay, 30.0))
-                continue
-            break
+        response = self.client.send(request, stream=stream, check_status=False)
         if response.status_code in (401, 403):
             raise AdapterError(f"{what} refused the API token ({response.status_code}); check your LCO token")
         if response.status_code == 404:
@@ -351,8 +334,10 @@ class LCOFacility(Facility):
             raise AdapterError(f"{what} answered {response.status_code}: " + "; ".join(problems[:10]))
         return response
 
-    def _json(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-        response = self._call(method, url, **kwargs)
+    def _json(
+        self, method: str, url: str, params: Mapping[str, Any] | None = None, json: Any = None
+    ) -> dict[str, Any]:
+        response = self._call(method, url, params=params, json=json)
         try:
             document = response.json()
         except ValueError:

@@ -15,12 +15,12 @@ from tom_tui.adapters.facilities.base import (
     DataProduct,
     Facility,
     ObservationRequest,
-    RequestOption,
-    Site,
     StatusReport,
     SubmittedObservation,
 )
 from tom_tui.domain.errors import AdapterError
+from tom_tui.domain.options import Option
+from tom_tui.domain.sites import Site
 
 
 class ManualFacility(Facility):
@@ -38,16 +38,17 @@ class ManualFacility(Facility):
     failed_states: ClassVar[frozenset[str]] = frozenset({"FAILED", "CANCELED"})
     delivers_data: ClassVar[bool] = False
 
-    def options(self) -> Sequence[RequestOption]:
+    @property
+    def options(self) -> Sequence[Option]:
         return (
-            RequestOption("telescope", "str", None, "telescope name (e.g. NOT, INT)", required=True),
-            RequestOption("instrument", "str", "", "instrument"),
-            RequestOption("filters", "str", "", "filters or grating"),
-            RequestOption("exposure_time", "float", None, "seconds per exposure", minimum=0.0),
-            RequestOption("exposure_count", "int", 1, "number of exposures", minimum=1),
-            RequestOption("start", "datetime", None, "planned start, UTC"),
-            RequestOption("end", "datetime", None, "planned end, UTC"),
-            RequestOption("notes", "str", "", "free text"),
+            Option("telescope", "str", None, "telescope name (e.g. NOT, INT)", required=True),
+            Option("instrument", "str", "", "instrument"),
+            Option("filters", "str", "", "filters or grating"),
+            Option("exposure_time", "float", None, "seconds per exposure", minimum=0.0),
+            Option("exposure_count", "int", 1, "number of exposures", minimum=1),
+            Option("start", "datetime", None, "planned start, UTC"),
+            Option("end", "datetime", None, "planned end, UTC"),
+            Option("notes", "str", "", "free text"),
         )
 
     def sites(self) -> list[Site]:

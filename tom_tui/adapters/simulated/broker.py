@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from tom_tui.adapters.alerts.photometry import PhotometryColumns
-from tom_tui.adapters.brokers.base import Broker, GenericAlert, QueryOption
+from tom_tui.adapters.brokers.base import Broker, GenericAlert
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.adapters.simulated.sky import SimObject, SimulatedSky
 from tom_tui.domain.clock import now_mjd
 from tom_tui.domain.errors import NotFoundError
+from tom_tui.domain.options import Option
+from tom_tui.domain.photometry import PhotometryColumns
 
 CADENCE_DAYS = 2.0
 LIMITING_MAG = 20.5
@@ -71,11 +72,11 @@ class SimulatedBroker(Broker):
     label = "Simulated survey"
     default_base_url = "sim://broker"
     options = (
-        QueryOption("lookback_days", "float", 3.0, "alerts from the last this many days"),
-        QueryOption("classification", "str", None, "only this class, e.g. 'SN Ia', 'TDE', 'RR Lyrae'"),
-        QueryOption("max_mag", "float", None, "only alerts brighter than this magnitude"),
-        QueryOption("include_variables", "bool", False, "also alert on variable stars"),
-        QueryOption("seed", "int", 2026, "simulated sky seed"),
+        Option("lookback_days", "float", 3.0, "alerts from the last this many days"),
+        Option("classification", "str", None, "only this class, e.g. 'SN Ia', 'TDE', 'RR Lyrae'"),
+        Option("max_mag", "float", None, "only alerts brighter than this magnitude"),
+        Option("include_variables", "bool", False, "also alert on variable stars"),
+        Option("seed", "int", 2026, "simulated sky seed"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -172,7 +173,7 @@ class SimulatedBroker(Broker):
         )
 
     def parse_history(self, alert: GenericAlert, payload: Any) -> pa.Table:
-        columns = PhotometryColumns()
+        columns = PhotometryColumns(magsys="AB")
         for mjd, band, mag, magerr in payload["history"]:
             columns.append(
                 alert.name,

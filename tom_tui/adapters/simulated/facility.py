@@ -29,14 +29,12 @@ from tom_tui.adapters.facilities.base import (
     DataProduct,
     Facility,
     ObservationRequest,
-    RequestOption,
-    Site,
     StatusReport,
     SubmittedObservation,
-    parse_utc,
 )
 from tom_tui.adapters.simulated.imaging import (
     DARK_SKY,
+    SIMULATED_SITE,
     STAR_COLOUR,
     Camera,
     Sources,
@@ -45,10 +43,12 @@ from tom_tui.adapters.simulated.imaging import (
     science_frame,
 )
 from tom_tui.domain.clock import from_mjd, now, to_mjd
+from tom_tui.domain.options import Option, parse_utc
+from tom_tui.domain.sites import Site
 from tom_tui.domain.target import Target
-from tom_tui.processing.visibility import NightGrid, ObservingSite, night_grid, target_track
+from tom_tui.processing.visibility import NightGrid, night_grid, target_track
 
-SITE = ObservingSite("Roque de los Muchachos", 28.7606, -17.8792, 2326.0)
+SITE = SIMULATED_SITE
 READOUT_SECONDS = 20.0
 SLEW_SECONDS = 120.0
 QUEUE_DELAY = dt.timedelta(minutes=10)  # the scheduler's reaction time after a submission
@@ -109,25 +109,20 @@ class SimulatedFacility(Facility):
         self.sky_seed = int(self.settings.get("sky_seed", 2026))
         self.clear_fraction = float(self.settings.get("clear_fraction", 1.0))
 
-    def options(self) -> Sequence[RequestOption]:
+    @property
+    def options(self) -> Sequence[Option]:
         return (
-            RequestOption(
-                "filters", "str", "r", f"comma-separated filters of {', '.join(self.camera.filters)}"
-            ),
-            RequestOption(
-                "exposure_time", "float", 60.0, "seconds per exposure", minimum=0.1, maximum=3600.0
-            ),
-            RequestOption("exposure_count", "int", 1, "exposures per filter", minimum=1, maximum=50),
-            RequestOption("start", "datetime", None, "window start, UTC (default: now)"),
-            RequestOption("end", "datetime", None, "window end, UTC (default: start + window_days)"),
-            RequestOption(
-                "window_days", "float", 3.0, "window length in days when end is not given", minimum=0.01
-            ),
-            RequestOption("max_airmass", "float", 2.0, "highest airmass allowed", minimum=1.0, maximum=5.0),
+            Option("filters", "str", "r", f"comma-separated filters of {', '.join(self.camera.filters)}"),
+            Option("exposure_time", "float", 60.0, "seconds per exposure", minimum=0.1, maximum=3600.0),
+            Option("exposure_count", "int", 1, "exposures per filter", minimum=1, maximum=50),
+            Option("start", "datetime", None, "window start, UTC (default: now)"),
+            Option("end", "datetime", None, "window end, UTC (default: start + window_days)"),
+            Option("window_days", "float", 3.0, "window length in days when end is not given", minimum=0.01),
+            Option("max_airmass", "float", 2.0, "highest airmass allowed", minimum=1.0, maximum=5.0),
         )
 
     def sites(self) -> list[Site]:
-        return [Site(SITE.name, SITE.lat, SITE.lon, SITE.height)]
+        return [SITE]
 
     def window(
         self, parameters: Mapping[str, Any], submitted: dt.datetime

@@ -24,6 +24,10 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from scipy.special import erf
 
+from tom_tui.domain.sites import Site, known_site
+
+SIMULATED_SITE = known_site("Roque de los Muchachos")
+
 FloatArray = npt.NDArray[np.float64]
 
 # Magnitude of a source giving 1 e-/s above the atmosphere (AB), and extinction per airmass,
@@ -71,10 +75,7 @@ class Camera:
 
     telescope: str = "SIM-1m0"
     instrument: str = "SIMCAM"
-    observatory: str = "Roque de los Muchachos"
-    site_lat: float = 28.7606
-    site_lon: float = -17.8792
-    site_height: float = 2326.0
+    site: Site = SIMULATED_SITE
     nx: int = 512
     ny: int = 512
     pixel_scale_arcsec: float = 0.39
@@ -177,10 +178,10 @@ def _base_header(camera: Camera, kind: str, date_obs: dt.datetime, exptime: floa
     header["BUNIT"] = "ADU"
     header["TELESCOP"] = camera.telescope
     header["INSTRUME"] = camera.instrument
-    header["OBSERVAT"] = camera.observatory
-    header["SITELAT"] = (camera.site_lat, "geodetic latitude, deg")
-    header["SITELONG"] = (camera.site_lon, "east longitude, deg")
-    header["SITEELEV"] = (camera.site_height, "height, m")
+    header["OBSERVAT"] = camera.site.name
+    header["SITELAT"] = (camera.site.latitude_deg, "geodetic latitude, deg")
+    header["SITELONG"] = (camera.site.longitude_deg, "east longitude, deg")
+    header["SITEELEV"] = (camera.site.elevation_m, "height, m")
     header["ORIGIN"] = "tom-tui simulated facility"
     return header
 

@@ -18,7 +18,9 @@ import numpy as np
 import pyarrow as pa
 
 from tom_tui.adapters.simulated.sky import SimObject
-from tom_tui.processing.photometry.schema import AB_ZERO_POINT_UJY, MEASUREMENT_SCHEMA, float_column
+from tom_tui.domain.photometry import MEASUREMENT_SCHEMA, float_column
+from tom_tui.domain.sky import ARCSEC_PER_DEGREE, separation_arcsec
+from tom_tui.domain.units import AB_ZERO_POINT_UJY
 
 SURVEY_BANDS = {"g": ("ztfg", 20.6), "r": ("ztfr", 20.4), "i": ("ztfi", 19.9)}
 DETECTION_SIGMA = 5.0
@@ -43,10 +45,7 @@ def _observable(obj: SimObject, mjd: np.ndarray) -> np.ndarray:
     if obj.ra is None or obj.dec is None:
         return np.ones(len(mjd), dtype=bool)
     sun_ra, sun_dec = _sun_position(mjd)
-    ra1, dec1 = math.radians(obj.ra), math.radians(obj.dec)
-    ra2, dec2 = np.radians(sun_ra), np.radians(sun_dec)
-    cosine = math.sin(dec1) * np.sin(dec2) + math.cos(dec1) * np.cos(dec2) * np.cos(ra1 - ra2)
-    separation = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+    separation = separation_arcsec(obj.ra, obj.dec, sun_ra, sun_dec) / ARCSEC_PER_DEGREE
     # A survey at ~33° N cannot reach the far south.
     visible: np.ndarray = (separation > SUN_AVOIDANCE_DEG) & (obj.dec > -31.0)
     return visible

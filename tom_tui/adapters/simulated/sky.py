@@ -21,84 +21,23 @@ import numpy as np
 import numpy.typing as npt
 
 from tom_tui.domain.clock import from_mjd
+from tom_tui.domain.sky import separation_arcsec
 
 FloatArray = npt.NDArray[np.float64]
 
 BANDS = ("u", "g", "r", "i", "z", "y", "B", "V", "R", "I")
 # Colour of each class relative to r at peak (AB mag); a rough but physically ordered SED per class.
+# Each row lists one colour per band, in the order of BANDS.
+_COLOUR_ROWS: dict[str, tuple[float, ...]] = {
+    "SN Ia": (0.6, 0.05, 0.0, 0.45, 0.5, 0.6, 0.15, 0.02, -0.05, 0.4),
+    "SN II": (0.3, 0.0, 0.0, 0.05, 0.1, 0.15, 0.1, 0.0, -0.05, 0.05),
+    "SN Ibc": (0.8, 0.3, 0.0, 0.1, 0.15, 0.2, 0.45, 0.15, -0.05, 0.1),
+    "TDE": (-0.6, -0.3, 0.0, 0.15, 0.25, 0.3, -0.25, -0.1, 0.05, 0.15),
+    "Nova": (0.2, 0.1, 0.0, 0.1, 0.2, 0.3, 0.2, 0.05, -0.1, 0.1),
+    "star": (1.3, 0.45, 0.0, -0.15, -0.2, -0.25, 0.8, 0.2, -0.2, -0.55),
+}
 _COLOURS: dict[str, dict[str, float]] = {
-    "SN Ia": {
-        "u": 0.6,
-        "g": 0.05,
-        "r": 0.0,
-        "i": 0.45,
-        "z": 0.5,
-        "y": 0.6,
-        "B": 0.15,
-        "V": 0.02,
-        "R": -0.05,
-        "I": 0.4,
-    },
-    "SN II": {
-        "u": 0.3,
-        "g": 0.0,
-        "r": 0.0,
-        "i": 0.05,
-        "z": 0.1,
-        "y": 0.15,
-        "B": 0.1,
-        "V": 0.0,
-        "R": -0.05,
-        "I": 0.05,
-    },
-    "SN Ibc": {
-        "u": 0.8,
-        "g": 0.3,
-        "r": 0.0,
-        "i": 0.1,
-        "z": 0.15,
-        "y": 0.2,
-        "B": 0.45,
-        "V": 0.15,
-        "R": -0.05,
-        "I": 0.1,
-    },
-    "TDE": {
-        "u": -0.6,
-        "g": -0.3,
-        "r": 0.0,
-        "i": 0.15,
-        "z": 0.25,
-        "y": 0.3,
-        "B": -0.25,
-        "V": -0.1,
-        "R": 0.05,
-        "I": 0.15,
-    },
-    "Nova": {
-        "u": 0.2,
-        "g": 0.1,
-        "r": 0.0,
-        "i": 0.1,
-        "z": 0.2,
-        "y": 0.3,
-        "B": 0.2,
-        "V": 0.05,
-        "R": -0.1,
-        "I": 0.1,
-    },
-    "star": {
-        "u": 1.3,
-        "g": 0.45,
-        "r": 0.0,
-        "i": -0.15,
-        "z": -0.2,
-        "y": -0.25,
-        "B": 0.8,
-        "V": 0.2,
-        "R": -0.2,
-        "I": -0.55,
-    },
+    kind: dict(zip(BANDS, row, strict=True)) for kind, row in _COLOUR_ROWS.items()
 }
 # Bazin light-curve shape per class: rise and fall times in days (flux ∝ e^{-t/fall}/(1+e^{-t/rise})).
 _SHAPES = {
@@ -218,93 +157,177 @@ def _letters(index: int) -> str:
     return letters
 
 
-# Real-looking orbital elements (J2000 ecliptic; epochs in MJD) in TOM Toolkit's field names.
-_SOLAR_SYSTEM: tuple[tuple[str, str, dict[str, Any], float, tuple[str, ...]], ...] = (
-    (
-        "Ceres",
-        "MPC_MINOR_PLANET",
-        dict(
-            epoch_of_elements=61000.0,
-            mean_anomaly=231.5,
-            arg_of_perihelion=73.3,
-            eccentricity=0.0796,
-            lng_asc_node=80.25,
-            inclination=10.59,
-            semimajor_axis=2.7665,
-            mean_daily_motion=0.21408,
-        ),
-        7.5,
-        ("1 Ceres", "A801 AA"),
+@dataclass(frozen=True)
+class _Body:
+    """A solar-system body: its orbital elements (TOM Toolkit field names), mean magnitude and aliases."""
+
+    name: str
+    scheme: str  # "MPC_MINOR_PLANET" or "MPC_COMET"
+    elements: dict[str, float]
+    magnitude: float
+    aliases: tuple[str, ...]
+
+
+# Element order of the rows below; every epoch is MJD 61000.
+_ASTEROID_FIELDS = (
+    "mean_anomaly",
+    "arg_of_perihelion",
+    "eccentricity",
+    "lng_asc_node",
+    "inclination",
+    "semimajor_axis",
+    "mean_daily_motion",
+)
+_COMET_FIELDS = (
+    "arg_of_perihelion",
+    "eccentricity",
+    "lng_asc_node",
+    "inclination",
+    "perihdist",
+    "epoch_of_perihelion",
+)
+_ELEMENTS_EPOCH_MJD = 61000.0
+
+
+def _asteroid(name: str, row: tuple[float, ...], magnitude: float, aliases: tuple[str, ...]) -> _Body:
+    elements = {"epoch_of_elements": _ELEMENTS_EPOCH_MJD, **dict(zip(_ASTEROID_FIELDS, row, strict=True))}
+    return _Body(name, "MPC_MINOR_PLANET", elements, magnitude, aliases)
+
+
+def _comet(name: str, row: tuple[float, ...], magnitude: float, aliases: tuple[str, ...]) -> _Body:
+    elements = {"epoch_of_elements": _ELEMENTS_EPOCH_MJD, **dict(zip(_COMET_FIELDS, row, strict=True))}
+    return _Body(name, "MPC_COMET", elements, magnitude, aliases)
+
+
+# Real-looking orbital elements (J2000 ecliptic; epochs in MJD).
+_SOLAR_SYSTEM: tuple[_Body, ...] = (
+    _asteroid("Ceres", (231.5, 73.3, 0.0796, 80.25, 10.59, 2.7665, 0.21408), 7.5, ("1 Ceres", "A801 AA")),
+    _asteroid("Vesta", (26.8, 151.5, 0.0894, 103.7, 7.14, 2.3615, 0.27154), 6.8, ("4 Vesta",)),
+    _asteroid("Eros", (310.4, 178.9, 0.2229, 304.3, 10.83, 1.4580, 0.55988), 11.2, ("433 Eros", "1898 DQ")),
+    _asteroid(
+        "Apophis", (142.9, 126.6, 0.1914, 203.9, 3.34, 0.9227, 1.11283), 19.5, ("99942 Apophis", "2004 MN4")
     ),
-    (
-        "Vesta",
-        "MPC_MINOR_PLANET",
-        dict(
-            epoch_of_elements=61000.0,
-            mean_anomaly=26.8,
-            arg_of_perihelion=151.5,
-            eccentricity=0.0894,
-            lng_asc_node=103.7,
-            inclination=7.14,
-            semimajor_axis=2.3615,
-            mean_daily_motion=0.27154,
-        ),
-        6.8,
-        ("4 Vesta",),
-    ),
-    (
-        "Eros",
-        "MPC_MINOR_PLANET",
-        dict(
-            epoch_of_elements=61000.0,
-            mean_anomaly=310.4,
-            arg_of_perihelion=178.9,
-            eccentricity=0.2229,
-            lng_asc_node=304.3,
-            inclination=10.83,
-            semimajor_axis=1.4580,
-            mean_daily_motion=0.55988,
-        ),
-        11.2,
-        ("433 Eros", "1898 DQ"),
-    ),
-    (
-        "Apophis",
-        "MPC_MINOR_PLANET",
-        dict(
-            epoch_of_elements=61000.0,
-            mean_anomaly=142.9,
-            arg_of_perihelion=126.6,
-            eccentricity=0.1914,
-            lng_asc_node=203.9,
-            inclination=3.34,
-            semimajor_axis=0.9227,
-            mean_daily_motion=1.11283,
-        ),
-        19.5,
-        ("99942 Apophis", "2004 MN4"),
-    ),
-    (
-        "2P/Encke",
-        "MPC_COMET",
-        dict(
-            epoch_of_elements=61000.0,
-            arg_of_perihelion=187.3,
-            eccentricity=0.8471,
-            lng_asc_node=334.2,
-            inclination=11.35,
-            perihdist=0.3393,
-            epoch_of_perihelion=60970.4,
-        ),
-        14.0,
-        ("Comet Encke",),
-    ),
+    _comet("2P/Encke", (187.3, 0.8471, 334.2, 11.35, 0.3393, 60970.4), 14.0, ("Comet Encke",)),
 )
 _CLUSTERS = (
     ("M13", 250.423475, 36.461319, ("NGC 6205", "Hercules Globular Cluster"), 5.8),
     ("M3", 205.548417, 28.377278, ("NGC 5272",), 6.2),
     ("M92", 259.280767, 43.135944, ("NGC 6341",), 6.4),
 )
+# Periodic variables: kind, how many, period range (days) and amplitude range (mag).
+_VARIABLE_KINDS = (
+    ("RR Lyrae", 40, (0.35, 0.75), (0.5, 1.0)),
+    ("Cepheid", 20, (3.0, 30.0), (0.3, 0.9)),
+    ("Eclipsing binary", 25, (0.4, 5.0), (0.3, 0.9)),
+    ("Mira", 10, (150.0, 450.0), (3.0, 6.0)),
+)
+_AGN_COUNT = 12
+
+
+def _cluster_objects() -> list[SimObject]:
+    return [
+        SimObject(
+            name,
+            "Globular cluster",
+            ra,
+            dec,
+            aliases,
+            ("globular cluster",),
+            ("Standards",),
+            {"classification": "GlC"},
+            None,
+            {"mean_mag": mag},
+        )
+        for name, ra, dec, aliases, mag in _CLUSTERS
+    ]
+
+
+def _variable_star(
+    rng: np.random.Generator,
+    number: int,
+    kind: str,
+    periods: tuple[float, float],
+    amplitudes: tuple[float, float],
+) -> SimObject:
+    ra, dec = _random_position(rng, avoid_plane=False)
+    period = float(np.exp(rng.uniform(np.log(periods[0]), np.log(periods[1]))))
+    params = {
+        "mean_mag": float(rng.uniform(12.5, 17.5)),
+        "period": period,
+        "phase": float(rng.uniform()),
+        "amplitude": float(rng.uniform(*amplitudes)),
+        "depth": float(rng.uniform(*amplitudes)),
+        "width": float(rng.uniform(0.02, 0.06)),
+        "colour_scale": float(rng.uniform(0.5, 1.5)),
+    }
+    gaia_id = int(rng.integers(10**18, 6 * 10**18))
+    extra = {
+        "period_days": round(period, 6),
+        "variability_class": kind,
+        "mean_mag_r": round(params["mean_mag"], 2),
+    }
+    return SimObject(
+        f"SIMV {number:04d}",
+        kind,
+        ra,
+        dec,
+        (f"Gaia DR3 {gaia_id}",),
+        ("variable", kind.lower()),
+        ("Variables",),
+        extra,
+        None,
+        params,
+    )
+
+
+def _variable_star_kinds() -> Iterator[tuple[str, tuple[float, float], tuple[float, float]]]:
+    """Each variable star's kind, period range and amplitude range, one entry per star."""
+    for kind, count, periods, amplitudes in _VARIABLE_KINDS:
+        for _ in range(count):
+            yield kind, periods, amplitudes
+
+
+def _agn(rng: np.random.Generator, index: int) -> SimObject:
+    ra, dec = _random_position(rng, avoid_plane=True)
+    params = {"mean_mag": float(rng.uniform(16.0, 19.5))}
+    for j in range(4):
+        params[f"amp{j}"] = float(rng.uniform(0.03, 0.2))
+        params[f"per{j}"] = float(rng.uniform(30.0, 900.0))
+        params[f"ph{j}"] = float(rng.uniform(0, 2 * np.pi))
+    redshift = round(float(rng.uniform(0.05, 2.5)), 4)
+    return SimObject(
+        f"SIMQ J{_sexagesimal_tag(ra, dec)}",
+        "AGN",
+        ra,
+        dec,
+        (f"SIM-AGN {index + 1}",),
+        ("agn",),
+        ("Monitoring",),
+        {"redshift": redshift},
+        None,
+        params,
+    )
+
+
+def _solar_system_objects() -> list[SimObject]:
+    objects = []
+    for body in _SOLAR_SYSTEM:
+        kind = "Comet" if body.scheme == "MPC_COMET" else "Asteroid"
+        objects.append(
+            SimObject(
+                body.name,
+                kind,
+                None,
+                None,
+                body.aliases,
+                ("solar system", kind.lower()),
+                ("Solar system",),
+                {},
+                {"scheme": body.scheme, **body.elements},
+                {"mean_mag": body.magnitude},
+            )
+        )
+    return objects
 
 
 class SimulatedSky:
@@ -318,102 +341,14 @@ class SimulatedSky:
     # -- fixed objects --
     @cached_property
     def fixed_objects(self) -> list[SimObject]:
+        # One generator feeds the variables then the AGN, in that order, so the sky stays the same.
         rng = _rng(self.seed, 1)
-        objects: list[SimObject] = []
-        for name, ra, dec, aliases, mag in _CLUSTERS:
-            objects.append(
-                SimObject(
-                    name,
-                    "Globular cluster",
-                    ra,
-                    dec,
-                    aliases,
-                    ("globular cluster",),
-                    ("Standards",),
-                    {"classification": "GlC"},
-                    None,
-                    {"mean_mag": mag},
-                )
-            )
-        variable_kinds = (
-            ("RR Lyrae", 40, (0.35, 0.75), (0.5, 1.0)),
-            ("Cepheid", 20, (3.0, 30.0), (0.3, 0.9)),
-            ("Eclipsing binary", 25, (0.4, 5.0), (0.3, 0.9)),
-            ("Mira", 10, (150.0, 450.0), (3.0, 6.0)),
-        )
-        number = 0
-        for kind, count, (p_lo, p_hi), (a_lo, a_hi) in variable_kinds:
-            for _ in range(count):
-                number += 1
-                ra, dec = _random_position(rng, avoid_plane=False)
-                period = float(np.exp(rng.uniform(np.log(p_lo), np.log(p_hi))))
-                params = {
-                    "mean_mag": float(rng.uniform(12.5, 17.5)),
-                    "period": period,
-                    "phase": float(rng.uniform()),
-                    "amplitude": float(rng.uniform(a_lo, a_hi)),
-                    "depth": float(rng.uniform(a_lo, a_hi)),
-                    "width": float(rng.uniform(0.02, 0.06)),
-                    "colour_scale": float(rng.uniform(0.5, 1.5)),
-                }
-                gaia_id = int(rng.integers(10**18, 6 * 10**18))
-                objects.append(
-                    SimObject(
-                        f"SIMV {number:04d}",
-                        kind,
-                        ra,
-                        dec,
-                        (f"Gaia DR3 {gaia_id}",),
-                        ("variable", kind.lower()),
-                        ("Variables",),
-                        {
-                            "period_days": round(period, 6),
-                            "variability_class": kind,
-                            "mean_mag_r": round(params["mean_mag"], 2),
-                        },
-                        None,
-                        params,
-                    )
-                )
-        for k in range(12):
-            ra, dec = _random_position(rng, avoid_plane=True)
-            params = {"mean_mag": float(rng.uniform(16.0, 19.5))}
-            for j in range(4):
-                params[f"amp{j}"] = float(rng.uniform(0.03, 0.2))
-                params[f"per{j}"] = float(rng.uniform(30.0, 900.0))
-                params[f"ph{j}"] = float(rng.uniform(0, 2 * np.pi))
-            redshift = round(float(rng.uniform(0.05, 2.5)), 4)
-            objects.append(
-                SimObject(
-                    f"SIMQ J{_sexagesimal_tag(ra, dec)}",
-                    "AGN",
-                    ra,
-                    dec,
-                    (f"SIM-AGN {k + 1}",),
-                    ("agn",),
-                    ("Monitoring",),
-                    {"redshift": redshift},
-                    None,
-                    params,
-                )
-            )
-        for name, scheme, elements, magnitude, body_aliases in _SOLAR_SYSTEM:
-            kind = "Comet" if scheme == "MPC_COMET" else "Asteroid"
-            objects.append(
-                SimObject(
-                    name,
-                    kind,
-                    None,
-                    None,
-                    body_aliases,
-                    ("solar system", kind.lower()),
-                    ("Solar system",),
-                    {},
-                    {"scheme": scheme, **elements},
-                    {"mean_mag": magnitude},
-                )
-            )
-        return objects
+        variables = [
+            _variable_star(rng, number, kind, periods, amplitudes)
+            for number, (kind, periods, amplitudes) in enumerate(_variable_star_kinds(), start=1)
+        ]
+        agn = [_agn(rng, index) for index in range(_AGN_COUNT)]
+        return [*_cluster_objects(), *variables, *agn, *_solar_system_objects()]
 
     # -- transients --
     def _transients_on_day(self, day: int) -> list[SimObject]:
@@ -552,8 +487,6 @@ class SimulatedSky:
         all_ra = np.concatenate(ras) % 360.0
         all_dec = np.concatenate(decs)
         all_mag = np.concatenate(mags)
-        from tom_tui.store.target_index import separation_arcsec
-
         keep = (
             (separation_arcsec(ra, dec, all_ra, all_dec) <= radius_deg * 3600.0)
             & (all_dec >= -90)

@@ -11,7 +11,7 @@ __all__ = ["NormalisedPhotometry", "PhotometryFormat", "ReadOptions", "read_phot
 
 
 def read_photometry(path: Path, options: ReadOptions | None = None) -> NormalisedPhotometry:
-    """Read any supported photometry file into the measurement schema (see :mod:`.schema`)."""
+    """Read any supported photometry file into the measurement schema of :mod:`tom_tui.domain.photometry`."""
     options = options or ReadOptions()
     raw = read_raw(path, options.format)
     return normalise(raw, options)

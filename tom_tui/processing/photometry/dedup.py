@@ -2,45 +2,32 @@
 
 Two policies, chosen per upload:
 
-* exact key (``error``, ``ignore``, ``update``): a point with the same MJD, filter, telescope, instrument
-  and source as a stored one is the same point; fail, skip it, or replace the stored one.
-* YSE-PZ style ``mjd_match_days`` (``mjdmatchmin``) with ``clobber``: a point of the same filter and
+* same exposure (``error``, ``ignore``, ``update``): a point in the same band, with the same
+  telescope and instrument, within a second (``SAME_EXPOSURE_DAYS``) of a stored one is the same
+  point, whichever route (file, alert, broker) brought either; fail, skip it, or replace the
+  stored one.
+* YSE-PZ style ``mjd_match_days`` (``mjdmatchmin``) with ``clobber``: a point of the same band and
   instrument within that many days of a stored one is the same point; skip it, or with clobber
   replace the stored one.
+
+Bands are compared by :func:`tom_tui.domain.photometry.band_identity` (``ztfr`` is ``r``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.domain.errors import ValidationError
+from tom_tui.domain.photometry import SAME_EXPOSURE_DAYS, DedupPolicy, OnDuplicatePoint, band_identity
 from tom_tui.processing.photometry.timeformat import MAX_REPORTED_PROBLEMS
 
-EXACT_KEY = ("mjd", "filter", "telescope", "instrument", "source")
-
-
-class OnDuplicatePoint(StrEnum):
-    ERROR = "error"
-    IGNORE = "ignore"
-    UPDATE = "update"
-
-
-@dataclass(frozen=True)
-class DedupPolicy:
-    on_duplicate: OnDuplicatePoint = OnDuplicatePoint.ERROR
-    mjd_match_days: float | None = None  # YSE-PZ mjdmatchmin; None means exact-key matching
-    clobber: bool = False  # with mjd_match_days: replace the stored point instead of skipping
-
-    def describe(self) -> str:
-        if self.mjd_match_days is not None:
-            action = "clobber" if self.clobber else "skip"
-            return f"mjd-match {self.mjd_match_days:g} d ({action})"
-        return f"exact key ({self.on_duplicate.value})"
+# What must be equal (besides a close time) for two points to be one, per policy.
+SAME_EXPOSURE_KEY = ("filter", "facility")
+MJD_MATCH_KEY = ("filter", "instrument")
 
 
 @dataclass
@@ -58,13 +45,6 @@ class DedupResult:
         return int(self.remove_existing.sum())
 
 
-def _filled(table: pa.Table, name: str) -> pa.Array:
-    column = table.column(name)
-    if pa.types.is_floating(column.type):
-        return column
-    return pc.fill_null(column, "")
-
-
 def find_duplicates(
     existing: pa.Table,
     incoming: pa.Table,
@@ -78,10 +58,14 @@ def find_duplicates(
     if existing.num_rows == 0 or incoming.num_rows == 0:
         return DedupResult(keep, remove)
     if policy.mjd_match_days is not None:
-        incoming_index, existing_index = _match_within(existing, incoming, policy.mjd_match_days)
+        incoming_index, existing_index = _match_within(
+            existing, incoming, policy.mjd_match_days, MJD_MATCH_KEY
+        )
         replace = policy.clobber
     else:
-        incoming_index, existing_index = _match_exact(existing, incoming)
+        incoming_index, existing_index = _match_within(
+            existing, incoming, SAME_EXPOSURE_DAYS, SAME_EXPOSURE_KEY
+        )
         if len(incoming_index) and policy.on_duplicate is OnDuplicatePoint.ERROR:
             problems = []
             for row in incoming_index[:MAX_REPORTED_PROBLEMS]:
@@ -103,32 +87,40 @@ def find_duplicates(
     return DedupResult(keep, remove, incoming_index)
 
 
-def _match_exact(existing: pa.Table, incoming: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    left = pa.table({name: _filled(incoming, name) for name in EXACT_KEY}).append_column(
-        "incoming_row", pa.array(np.arange(incoming.num_rows))
-    )
-    right = pa.table({name: _filled(existing, name) for name in EXACT_KEY}).append_column(
-        "existing_row", pa.array(np.arange(existing.num_rows))
-    )
-    joined = left.join(right, keys=list(EXACT_KEY), join_type="inner")
-    incoming_rows = np.asarray(joined.column("incoming_row").to_numpy(), dtype=np.int64)
-    existing_rows = np.asarray(joined.column("existing_row").to_numpy(), dtype=np.int64)
-    return np.unique(incoming_rows), np.unique(existing_rows)
-
-
-def _group_codes(existing: pa.Table, incoming: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    both = pa.concat_tables(
-        [existing.select(["filter", "instrument"]), incoming.select(["filter", "instrument"])]
-    )
-    key = pc.binary_join_element_wise(
-        pc.fill_null(both.column("filter"), ""), pc.fill_null(both.column("instrument"), ""), "\x1f"
-    )
-    codes = np.asarray(pc.dictionary_encode(key).combine_chunks().indices.to_numpy(), dtype=np.int64)
+def _group_codes(
+    existing: pa.Table, incoming: pa.Table, key: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per row naming its group (equal ``key`` columns, bands by identity)."""
+    columns = ["filter", "telescope", "instrument", "source"]
+    both = pa.concat_tables([existing.select(columns), incoming.select(columns)])
+    parts = [_key_column(both, name) for name in key]
+    joined = pc.binary_join_element_wise(*parts, "\x1f")
+    codes = np.asarray(pc.dictionary_encode(joined).combine_chunks().indices.to_numpy(), dtype=np.int64)
     return codes[: existing.num_rows], codes[existing.num_rows :]
 
 
-def _match_within(existing: pa.Table, incoming: pa.Table, days: float) -> tuple[np.ndarray, np.ndarray]:
-    old_codes, new_codes = _group_codes(existing, incoming)
+def _key_column(rows: pa.Table, name: str) -> pa.Array | pa.ChunkedArray:
+    """A column to group by: bands by identity; ``facility`` is telescope and instrument, or,
+    for a point that names neither (a file without those columns), its source."""
+    if name == "filter":
+        encoded = pc.dictionary_encode(pc.fill_null(rows.column("filter"), "")).combine_chunks()
+        identities = [band_identity(band) for band in encoded.dictionary.to_pylist()]
+        return pa.array(identities, pa.string()).take(encoded.indices)
+    if name == "facility":
+        telescope = pc.fill_null(rows.column("telescope"), "")
+        instrument = pc.fill_null(rows.column("instrument"), "")
+        named = pc.binary_join_element_wise(telescope, instrument, "/")
+        unknown = pc.and_(pc.is_null(rows.column("telescope")), pc.is_null(rows.column("instrument")))
+        by_source = pc.binary_join_element_wise("source:", pc.fill_null(rows.column("source"), ""), "")
+        return pc.if_else(unknown, by_source, named)
+    return pc.fill_null(rows.column(name), "")
+
+
+def _match_within(
+    existing: pa.Table, incoming: pa.Table, days: float, key: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Incoming and stored rows that have a partner of the same group closer than ``days``."""
+    old_codes, new_codes = _group_codes(existing, incoming, key)
     old_mjd = np.asarray(existing.column("mjd").to_numpy(), dtype=np.float64)
     new_mjd = np.asarray(incoming.column("mjd").to_numpy(), dtype=np.float64)
     matched_new: list[np.ndarray] = []

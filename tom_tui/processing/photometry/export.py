@@ -19,7 +19,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tom_tui.processing.photometry.schema import AB_ZERO_POINT_UJY, JSON_FIELDS
+from tom_tui.domain.photometry import JSON_FIELDS
+from tom_tui.domain.units import AB_ZERO_POINT_UJY
 
 # SNANA's FLUXCAL is defined with zero point 27.5.
 SNANA_ZERO_POINT = 27.5
@@ -85,7 +86,9 @@ def write_ecsv(table: pa.Table, path: Path) -> None:
         else:
             data = np.array(["" if value is None else str(value) for value in values], dtype=str)
         out[name] = MaskedColumn(data, mask=mask, unit=units.get(name))
-    out.meta["comments"] = ["Photometry exported by tom-tui; flux in µJy (AB zero point 23.9)."]
+    out.meta["comments"] = [
+        f"Photometry exported by tom-tui; flux in µJy (AB zero point {AB_ZERO_POINT_UJY})."
+    ]
     out.write(path, format="ascii.ecsv", overwrite=True)
 
 

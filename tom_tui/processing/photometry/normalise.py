@@ -15,18 +15,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.domain.errors import ValidationError
-from tom_tui.processing.photometry.readers import PhotometryFormat, RawTable
-from tom_tui.processing.photometry.schema import (
+from tom_tui.domain.photometry import DETECTION_SNR, LIMIT_SIGMA, MEASUREMENT_SCHEMA, float_column
+from tom_tui.domain.units import (
     AB_ZERO_POINT_UJY,
-    DETECTION_SNR,
-    LIMIT_SIGMA,
-    MEASUREMENT_SCHEMA,
-    float_column,
-    flux_to_mag,
-    fluxerr_to_magerr,
-    mag_to_flux_ujy,
-    magerr_to_fluxerr,
+    flux_to_mag_array,
+    fluxerr_to_magerr_array,
+    mag_to_flux_array,
+    magerr_to_fluxerr_array,
 )
+from tom_tui.processing.photometry.readers import PhotometryFormat, RawTable
 from tom_tui.processing.photometry.timeformat import (
     MAX_REPORTED_PROBLEMS,
     TIME_COLUMN_NAMES,
@@ -238,6 +235,17 @@ def _select_rows(raw: RawTable, where: dict[str, str]) -> None:
     raw.line_numbers = raw.line_numbers[mask]
 
 
+@dataclass
+class _Brightness:
+    """The brightness columns of a table, one value a row; NaN where a row has none."""
+
+    mag: np.ndarray
+    magerr: np.ndarray
+    limit: np.ndarray
+    flux: np.ndarray
+    fluxerr: np.ndarray
+
+
 def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
     if raw.format is PhotometryFormat.ATLAS:
         _prepare_atlas(raw, options)
@@ -247,7 +255,60 @@ def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
         _select_rows(raw, options.where)
     problems = _Problems(raw.source, raw.row_word)
     columns = {name: _find_column(raw, name, options) for name in MAPPABLE_FIELDS}
-    time_column = columns["time"]
+    time_column, time_format = _time_column_and_format(raw, columns["time"], options)
+    default_magsys = options.magsys.strip().lower() or "ab"
+    magsys = _strings(raw, columns["magsys"], default_magsys)
+    is_ab = np.asarray(
+        pc.fill_null(pc.equal(pc.utf8_lower(magsys), "ab"), True).to_numpy(zero_copy_only=False), dtype=bool
+    )
+    brightness = _read_brightness(raw, columns, options, is_ab, problems)
+    has_measurement = ~np.isnan(brightness.mag) | ~np.isnan(brightness.limit) | ~np.isnan(brightness.flux)
+    filters = _filters(raw, columns["filter"], options, has_measurement, problems)
+    keep = np.flatnonzero(has_measurement)
+    everything = len(keep) == raw.table.num_rows
+
+    def kept(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        return values if everything else values.take(pa.array(keep))
+
+    def kept_floats(values: np.ndarray) -> pa.Array:
+        return float_column(values if everything else values[keep])
+
+    kept_lines = raw.line_numbers if everything else raw.line_numbers[keep]
+    mjd = times_to_mjd(
+        kept(raw.table.column(time_column)),
+        time_format,
+        source=raw.source,
+        field=time_column,
+        line_numbers=kept_lines,
+        row_word=raw.row_word,
+    )
+    used = {name for name in columns.values() if name is not None}
+    result = pa.table(
+        {
+            "mjd": pa.array(mjd, type=pa.float64()),
+            "filter": kept(filters),
+            "mag": kept_floats(brightness.mag),
+            "magerr": kept_floats(brightness.magerr),
+            "limit": kept_floats(np.where(np.isnan(brightness.mag), brightness.limit, np.nan)),
+            "flux": kept_floats(brightness.flux),
+            "fluxerr": kept_floats(brightness.fluxerr),
+            "magsys": kept(pc.fill_null(magsys, default_magsys)),
+            "telescope": kept(_strings(raw, columns["telescope"], options.telescope)),
+            "instrument": kept(_strings(raw, columns["instrument"], options.instrument)),
+            "source": kept(_strings(raw, columns["source"], options.source)),
+            "extra": kept(_extra_json(raw, used)),
+        },
+        schema=MEASUREMENT_SCHEMA,
+    )
+    skipped = np.flatnonzero(~has_measurement)
+    return NormalisedPhotometry(
+        result, kept_lines, raw.format, skipped_lines=[int(raw.line_numbers[i]) for i in skipped]
+    )
+
+
+def _time_column_and_format(
+    raw: RawTable, time_column: str | None, options: ReadOptions
+) -> tuple[str, TimeFormat]:
     if time_column is None:
         raise ValidationError(
             f"{raw.source}: no time column (looked for {', '.join(TIME_COLUMN_NAMES[:8])}...); "
@@ -261,6 +322,17 @@ def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
             f"{raw.source}: the format of time column {time_column!r} is unknown; "
             "give --time-format mjd, jd or iso"
         )
+    return time_column, time_format
+
+
+def _read_brightness(
+    raw: RawTable,
+    columns: dict[str, str | None],
+    options: ReadOptions,
+    is_ab: np.ndarray,
+    problems: _Problems,
+) -> _Brightness:
+    """Magnitudes, limits and µJy fluxes, each derived from the others where the file lacks it."""
     mag = _floats(raw, columns["mag"], "magnitude", problems)
     magerr = _floats(raw, columns["magerr"], "magnitude error", problems)
     limit = _floats(raw, columns["limit"], "limit", problems)
@@ -273,102 +345,80 @@ def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
             f"{raw.source}: no magnitude, flux or limit column; name one with --column mag=NAME "
             f"(columns are: {', '.join(raw.table.column_names)})"
         )
-    count = raw.table.num_rows
-    nan = np.full(count, np.nan)
-    mag = nan.copy() if mag is None else mag
-    magerr = nan.copy() if magerr is None else magerr
-    limit = nan.copy() if limit is None else limit
-    magsys = _strings(raw, columns["magsys"], options.magsys.strip().lower() or "ab")
-    is_ab = np.asarray(
-        pc.fill_null(pc.equal(pc.utf8_lower(magsys), "ab"), True).to_numpy(zero_copy_only=False), dtype=bool
+    nan = np.full(raw.table.num_rows, np.nan)
+    brightness = _Brightness(
+        mag=nan.copy() if mag is None else mag,
+        magerr=nan.copy() if magerr is None else magerr,
+        limit=nan.copy() if limit is None else limit,
+        flux=nan.copy() if flux is None else flux,
+        fluxerr=nan.copy() if fluxerr is None else fluxerr,
     )
-
-    # Rows flagged as upper limits carry their limiting magnitude in the magnitude column.
     if columns["is_limit"] is not None:
-        flag_column = raw.table.column(columns["is_limit"])
-        if pa.types.is_boolean(flag_column.type):
-            flags = np.asarray(pc.fill_null(flag_column, False).to_numpy(zero_copy_only=False), dtype=bool)
-        else:
-            texts = pc.utf8_lower(pc.fill_null(flag_column.cast(pa.string()), "false"))
-            flags = np.asarray(pc.is_in(texts, pa.array(["true", "t", "1", "yes", "y", "1.0"])), dtype=bool)
-        limit = np.where(flags & np.isnan(limit), mag, limit)
-        mag = np.where(flags, np.nan, mag)
-        magerr = np.where(flags, np.nan, magerr)
-
+        _apply_limit_flags(raw.table.column(columns["is_limit"]), brightness)
     if flux is not None:
-        fluxerr = nan.copy() if fluxerr is None else fluxerr
-        flux, fluxerr = _flux_in_ujy(raw, columns["flux"], flux, fluxerr, zp, options, is_ab)
-        snr = np.divide(flux, fluxerr, out=np.full(count, np.inf), where=fluxerr > 0)
-        measured = ~np.isnan(flux) & np.isnan(mag)
-        detected = measured & (snr >= DETECTION_SNR) & is_ab
-        mag = np.where(detected, flux_to_mag(flux), mag)
-        magerr = np.where(detected & np.isnan(magerr), fluxerr_to_magerr(flux, fluxerr), magerr)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            five_sigma = AB_ZERO_POINT_UJY - 2.5 * np.log10(LIMIT_SIGMA * fluxerr)
-        needs_limit = np.isnan(mag) & np.isnan(limit) & (fluxerr > 0) & is_ab
-        limit = np.where(needs_limit, five_sigma, limit)
+        brightness.flux, brightness.fluxerr = _flux_in_ujy(
+            raw, columns["flux"], brightness.flux, brightness.fluxerr, zp, options, is_ab
+        )
+        _magnitudes_from_flux(brightness, is_ab)
     else:
-        flux = np.where(is_ab, mag_to_flux_ujy(mag), np.nan)
-        fluxerr = np.where(is_ab, magerr_to_fluxerr(flux, magerr), np.nan)
-
-    _check_range(mag, raw, "magnitude", *MAG_RANGE, "a magnitude (-30 to 40)", problems)
-    _check_range(limit, raw, "limit", *MAG_RANGE, "a limiting magnitude (-30 to 40)", problems)
-    _check_range(magerr, raw, "magnitude error", 0.0, 10.0, "an error between 0 and 10 mag", problems)
-    _check_range(fluxerr, raw, "flux error", 0.0, math.inf, "a flux error >= 0", problems)
+        brightness.flux = np.where(is_ab, mag_to_flux_array(brightness.mag), np.nan)
+        brightness.fluxerr = np.where(
+            is_ab, magerr_to_fluxerr_array(brightness.flux, brightness.magerr), np.nan
+        )
+    _check_range(brightness.mag, raw, "magnitude", *MAG_RANGE, "a magnitude (-30 to 40)", problems)
+    _check_range(brightness.limit, raw, "limit", *MAG_RANGE, "a limiting magnitude (-30 to 40)", problems)
+    _check_range(
+        brightness.magerr, raw, "magnitude error", 0.0, 10.0, "an error between 0 and 10 mag", problems
+    )
+    _check_range(brightness.fluxerr, raw, "flux error", 0.0, math.inf, "a flux error >= 0", problems)
     problems.raise_if_any()
+    return brightness
 
-    has_measurement = ~np.isnan(mag) | ~np.isnan(limit) | ~np.isnan(flux)
-    skipped = np.flatnonzero(~has_measurement)
-    keep = np.flatnonzero(has_measurement)
 
-    filters = _strings(raw, columns["filter"], options.filter)
-    if columns["filter"] is None and not options.filter:
+def _apply_limit_flags(flag_column: pa.ChunkedArray, brightness: _Brightness) -> None:
+    """Rows flagged as upper limits carry their limiting magnitude in the magnitude column."""
+    if pa.types.is_boolean(flag_column.type):
+        flags = np.asarray(pc.fill_null(flag_column, False).to_numpy(zero_copy_only=False), dtype=bool)
+    else:
+        texts = pc.utf8_lower(pc.fill_null(flag_column.cast(pa.string()), "false"))
+        flags = np.asarray(pc.is_in(texts, pa.array(["true", "t", "1", "yes", "y", "1.0"])), dtype=bool)
+    brightness.limit = np.where(flags & np.isnan(brightness.limit), brightness.mag, brightness.limit)
+    brightness.mag = np.where(flags, np.nan, brightness.mag)
+    brightness.magerr = np.where(flags, np.nan, brightness.magerr)
+
+
+def _magnitudes_from_flux(brightness: _Brightness, is_ab: np.ndarray) -> None:
+    """AB magnitudes for significant fluxes, and 5-sigma limits for the rest, where none are given."""
+    flux, fluxerr = brightness.flux, brightness.fluxerr
+    snr = np.divide(flux, fluxerr, out=np.full(len(flux), np.inf), where=fluxerr > 0)
+    measured = ~np.isnan(flux) & np.isnan(brightness.mag)
+    detected = measured & (snr >= DETECTION_SNR) & is_ab
+    brightness.mag = np.where(detected, flux_to_mag_array(flux), brightness.mag)
+    brightness.magerr = np.where(
+        detected & np.isnan(brightness.magerr), fluxerr_to_magerr_array(flux, fluxerr), brightness.magerr
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        five_sigma = AB_ZERO_POINT_UJY - 2.5 * np.log10(LIMIT_SIGMA * fluxerr)
+    needs_limit = np.isnan(brightness.mag) & np.isnan(brightness.limit) & (fluxerr > 0) & is_ab
+    brightness.limit = np.where(needs_limit, five_sigma, brightness.limit)
+
+
+def _filters(
+    raw: RawTable,
+    filter_column: str | None,
+    options: ReadOptions,
+    has_measurement: np.ndarray,
+    problems: _Problems,
+) -> pa.Array:
+    """Every row's filter; each measured row without one is a problem."""
+    filters = _strings(raw, filter_column, options.filter)
+    if filter_column is None and not options.filter:
         raise ValidationError(f"{raw.source}: no filter column; give the filter with --filter NAME")
     missing_filter = np.flatnonzero(np.asarray(pc.is_null(filters), dtype=bool) & has_measurement)
     for index in missing_filter[:MAX_REPORTED_PROBLEMS]:
         problems.add(int(raw.line_numbers[index]), "filter", "missing (give a default with --filter NAME)")
     problems.raise_if_any()
-
-    everything = len(keep) == count
-
-    def kept(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-        return values if everything else values.take(pa.array(keep))
-
-    def kept_floats(values: np.ndarray) -> pa.Array:
-        return float_column(values if everything else values[keep])
-
-    kept_lines = raw.line_numbers if everything else raw.line_numbers[keep]
-    time_values = kept(raw.table.column(time_column))
-    mjd = times_to_mjd(
-        time_values,
-        time_format,
-        source=raw.source,
-        field=time_column,
-        line_numbers=kept_lines,
-        row_word=raw.row_word,
-    )
-
-    used = {name for name in columns.values() if name is not None}
-    result = pa.table(
-        {
-            "mjd": pa.array(mjd, type=pa.float64()),
-            "filter": kept(filters),
-            "mag": kept_floats(mag),
-            "magerr": kept_floats(magerr),
-            "limit": kept_floats(np.where(np.isnan(mag), limit, np.nan)),
-            "flux": kept_floats(flux),
-            "fluxerr": kept_floats(fluxerr),
-            "magsys": kept(pc.fill_null(magsys, options.magsys.strip().lower() or "ab")),
-            "telescope": kept(_strings(raw, columns["telescope"], options.telescope)),
-            "instrument": kept(_strings(raw, columns["instrument"], options.instrument)),
-            "source": kept(_strings(raw, columns["source"], options.source)),
-            "extra": kept(_extra_json(raw, used)),
-        },
-        schema=MEASUREMENT_SCHEMA,
-    )
-    return NormalisedPhotometry(
-        result, kept_lines, raw.format, skipped_lines=[int(raw.line_numbers[i]) for i in skipped]
-    )
+    return filters
 
 
 def _flux_in_ujy(
@@ -395,16 +445,27 @@ def _flux_in_ujy(
     return flux * factor, fluxerr * factor
 
 
+def _require_columns(raw: RawTable, required: set[str], what: str) -> None:
+    missing = required - set(raw.table.column_names)
+    if missing:
+        raise ValidationError(f"{raw.source}: not {what}: missing {', '.join(sorted(missing))}")
+
+
+def _with_other_columns(
+    table: pa.Table, columns: dict[str, pa.Array | pa.ChunkedArray], consumed: set[str]
+) -> pa.Table:
+    """A survey's columns in our names, followed by the file's columns the survey layout does not use."""
+    for name in table.column_names:
+        if name not in consumed:
+            columns.setdefault(name, table.column(name))
+    return pa.table(columns)
+
+
 def _prepare_atlas(raw: RawTable, options: ReadOptions) -> None:
     """ATLAS forced photometry: flux in µJy, negative ``m`` for negative flux, 5σ limit ``mag5sig``."""
     table = raw.table
     names = set(table.column_names)
-    required = {"MJD", "uJy", "duJy", "F", "mag5sig"}
-    if not required <= names:
-        raise ValidationError(
-            f"{raw.source}: not an ATLAS forced-photometry file: "
-            f"missing {', '.join(sorted(required - names))}"
-        )
+    _require_columns(raw, {"MJD", "uJy", "duJy", "F", "mag5sig"}, "an ATLAS forced-photometry file")
     band = pc.binary_join_element_wise("atlas", table.column("F").cast(pa.string()), "")
     observation = table.column("Obs").cast(pa.string()) if "Obs" in names else None
     unit = pc.utf8_slice_codeunits(observation, 0, 3) if observation is not None else None
@@ -418,11 +479,9 @@ def _prepare_atlas(raw: RawTable, options: ReadOptions) -> None:
     }
     if unit is not None:
         columns["instrument"] = unit
-    consumed = {"MJD", "F", "uJy", "duJy", "mag5sig", "m", "dm"}
-    for name in table.column_names:
-        if name not in consumed:
-            columns.setdefault(name, table.column(name))
-    raw.table = pa.table(columns)
+    raw.table = _with_other_columns(
+        table, columns, consumed={"MJD", "F", "uJy", "duJy", "mag5sig", "m", "dm"}
+    )
     options.source = options.source or "ATLAS forced photometry"
     options.columns = {k: v for k, v in options.columns.items() if k not in {"time", "flux", "fluxerr"}}
 
@@ -432,10 +491,7 @@ def _prepare_ztf_fps(raw: RawTable, options: ReadOptions) -> None:
     table = raw.table
     names = set(table.column_names)
     required = {"jd", "forcediffimflux", "forcediffimfluxunc", "zpdiff", "filter"}
-    if not required <= names:
-        raise ValidationError(
-            f"{raw.source}: not a ZTF forced-photometry file: missing {', '.join(sorted(required - names))}"
-        )
+    _require_columns(raw, required, "a ZTF forced-photometry file")
     flux = table.column("forcediffimflux").cast(pa.float64())
     # The service writes -99999 (older files) or null where no flux could be measured.
     flux = pc.if_else(pc.less_equal(flux, -99999), pa.scalar(None, pa.float64()), flux)
@@ -455,8 +511,5 @@ def _prepare_ztf_fps(raw: RawTable, options: ReadOptions) -> None:
         "instrument": pa.array(["ZTF"] * table.num_rows),
     }
     consumed = {"jd", "filter", "forcediffimflux", "forcediffimfluxunc", "zpdiff", "diffmaglim"}
-    for name in table.column_names:
-        if name not in consumed:
-            columns.setdefault(name, table.column(name))
-    raw.table = pa.table(columns)
+    raw.table = _with_other_columns(table, columns, consumed)
     options.source = options.source or "ZTF forced photometry"

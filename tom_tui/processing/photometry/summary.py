@@ -10,39 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-FILTER_SUMMARY_TYPE = pa.struct(
-    [
-        pa.field("filter", pa.string()),
-        pa.field("n_points", pa.int64()),
-        pa.field("n_detections", pa.int64()),
-        pa.field("first_det_mjd", pa.float64()),
-        pa.field("first_det_mag", pa.float64()),
-        pa.field("last_det_mjd", pa.float64()),
-        pa.field("last_det_mag", pa.float64()),
-        pa.field("peak_mag", pa.float64()),
-        pa.field("peak_mjd", pa.float64()),
-    ]
-)
-
-SUMMARY_SCHEMA = pa.schema(
-    [
-        pa.field("target_id", pa.int64(), nullable=False),
-        pa.field("n_points", pa.int64()),
-        pa.field("n_detections", pa.int64()),
-        pa.field("first_mjd", pa.float64()),
-        pa.field("last_mjd", pa.float64()),
-        pa.field("first_det_mjd", pa.float64()),
-        pa.field("first_det_mag", pa.float64()),
-        pa.field("first_det_filter", pa.string()),
-        pa.field("last_det_mjd", pa.float64()),
-        pa.field("last_det_mag", pa.float64()),  # the latest magnitude
-        pa.field("last_det_filter", pa.string()),
-        pa.field("peak_mag", pa.float64()),  # brightest detection
-        pa.field("peak_mjd", pa.float64()),
-        pa.field("peak_filter", pa.string()),
-        pa.field("filters", pa.list_(FILTER_SUMMARY_TYPE)),
-    ]
-)
+from tom_tui.domain.photometry import FILTER_SUMMARY_TYPE, SUMMARY_SCHEMA
 
 
 def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
@@ -124,25 +92,7 @@ def summarise(points: pa.Table) -> pa.Table:
     overall = _group_stats(target, mjd, mag)
     width = len(filter_names)
     per_filter = _group_stats(target * width + filter_code, mjd, mag)
-    filter_target = per_filter["key"] // width
-    filter_name = [filter_names[code] for code in per_filter["key"] % width]
-    filter_rows = [
-        {
-            "filter": filter_name[i],
-            "n_points": int(per_filter["n_points"][i]),
-            "n_detections": int(per_filter["n_detections"][i]),
-            "first_det_mjd": _maybe(mjd, per_filter["first_det"][i]),
-            "first_det_mag": _maybe(mag, per_filter["first_det"][i]),
-            "last_det_mjd": _maybe(mjd, per_filter["last_det"][i]),
-            "last_det_mag": _maybe(mag, per_filter["last_det"][i]),
-            "peak_mag": _maybe(mag, per_filter["peak"][i]),
-            "peak_mjd": _maybe(mjd, per_filter["peak"][i]),
-        }
-        for i in range(len(filter_target))
-    ]
-    grouped: dict[int, list[dict[str, object]]] = {}
-    for target_id, row in zip(filter_target.tolist(), filter_rows, strict=True):
-        grouped.setdefault(target_id, []).append(row)
+    grouped = _per_filter_rows(per_filter, filter_names, mjd, mag)
     return pa.table(
         {
             "target_id": pa.array(overall["key"], type=pa.int64()),
@@ -165,6 +115,33 @@ def summarise(points: pa.Table) -> pa.Table:
         },
         schema=SUMMARY_SCHEMA,
     )
+
+
+def _per_filter_rows(
+    per_filter: dict[str, np.ndarray], filter_names: list[str], mjd: np.ndarray, mag: np.ndarray
+) -> dict[int, list[dict[str, object]]]:
+    """The ``filters`` list of each target: one summary row per filter it was observed in."""
+    width = len(filter_names)
+    filter_target = per_filter["key"] // width
+    filter_name = [filter_names[code] for code in per_filter["key"] % width]
+    filter_rows = [
+        {
+            "filter": filter_name[i],
+            "n_points": int(per_filter["n_points"][i]),
+            "n_detections": int(per_filter["n_detections"][i]),
+            "first_det_mjd": _maybe(mjd, per_filter["first_det"][i]),
+            "first_det_mag": _maybe(mag, per_filter["first_det"][i]),
+            "last_det_mjd": _maybe(mjd, per_filter["last_det"][i]),
+            "last_det_mag": _maybe(mag, per_filter["last_det"][i]),
+            "peak_mag": _maybe(mag, per_filter["peak"][i]),
+            "peak_mjd": _maybe(mjd, per_filter["peak"][i]),
+        }
+        for i in range(len(filter_target))
+    ]
+    grouped: dict[int, list[dict[str, object]]] = {}
+    for target_id, row in zip(filter_target.tolist(), filter_rows, strict=True):
+        grouped.setdefault(target_id, []).append(row)
+    return grouped
 
 
 def _maybe(values: np.ndarray, row: np.integer | int) -> float | None:

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.domain.errors import ValidationError
+from tom_tui.domain.units import JD_MINUS_MJD
 
-JD_MINUS_MJD = 2400000.5
 MJD_MIN = 15020.0  # 1900-01-01
 MJD_MAX = 88069.0  # 2100-01-01
 MAX_REPORTED_PROBLEMS = 10
@@ -31,25 +31,13 @@ class TimeFormat(StrEnum):
 
 
 # Column names whose meaning is certain. "time" is MJD by the TOM Toolkit photometry format.
+_NAMES_BY_FORMAT: dict[TimeFormat, tuple[str, ...]] = {
+    TimeFormat.MJD: ("mjd", "mjd_obs", "mjd-obs", "time", "obsmjd"),
+    TimeFormat.JD: ("jd", "hjd", "bjd", "bjd_tdb", "jd_obs"),
+    TimeFormat.ISO: ("date", "date-obs", "date_obs", "dateobs", "obsdate", "isot", "utc", "datetime"),
+}
 _NAME_FORMATS: dict[str, TimeFormat] = {
-    "mjd": TimeFormat.MJD,
-    "mjd_obs": TimeFormat.MJD,
-    "mjd-obs": TimeFormat.MJD,
-    "time": TimeFormat.MJD,
-    "obsmjd": TimeFormat.MJD,
-    "jd": TimeFormat.JD,
-    "hjd": TimeFormat.JD,
-    "bjd": TimeFormat.JD,
-    "bjd_tdb": TimeFormat.JD,
-    "jd_obs": TimeFormat.JD,
-    "date": TimeFormat.ISO,
-    "date-obs": TimeFormat.ISO,
-    "date_obs": TimeFormat.ISO,
-    "dateobs": TimeFormat.ISO,
-    "obsdate": TimeFormat.ISO,
-    "isot": TimeFormat.ISO,
-    "utc": TimeFormat.ISO,
-    "datetime": TimeFormat.ISO,
+    name: fmt for fmt, names in _NAMES_BY_FORMAT.items() for name in names
 }
 
 TIME_COLUMN_NAMES: tuple[str, ...] = tuple(_NAME_FORMATS)
@@ -73,6 +61,20 @@ def _hint(value: float, fmt: TimeFormat) -> str:
     return ""
 
 
+class _TimeProblems:
+    """Problems with one time column, each naming the file, the line and the column (up to 10)."""
+
+    def __init__(self, source: str, column_name: str, line_numbers: Sequence[int] | np.ndarray) -> None:
+        self.source = source
+        self.column_name = column_name
+        self.line_numbers = line_numbers
+        self.items: list[str] = []
+
+    def add(self, index: int, text: str) -> None:
+        if len(self.items) < MAX_REPORTED_PROBLEMS:
+            self.items.append(f"{self.source}: line {self.line_numbers[index]}: {self.column_name}: {text}")
+
+
 def times_to_mjd(
     column: pa.ChunkedArray | pa.Array,
     fmt: TimeFormat,
@@ -83,44 +85,35 @@ def times_to_mjd(
     row_word: str = "line",
 ) -> np.ndarray:
     """MJD values of a time column; raises ValidationError naming every bad line (up to 10)."""
-    problems: list[str] = []
+    problems = _TimeProblems(source, field, line_numbers)
     if fmt is TimeFormat.ISO:
-        mjd = _iso_to_mjd(column, source=source, field=field, line_numbers=line_numbers, problems=problems)
+        mjd = _iso_to_mjd(column, problems)
     else:
-        mjd = _numeric(column, source=source, field=field, line_numbers=line_numbers, problems=problems)
+        mjd = _numeric(column, problems)
         if fmt is TimeFormat.JD:
             mjd = mjd - JD_MINUS_MJD
-    if not problems:
+    if not problems.items:
         bad = np.flatnonzero(~((mjd >= MJD_MIN) & (mjd <= MJD_MAX)))
         raw = mjd + (JD_MINUS_MJD if fmt is TimeFormat.JD else 0.0)
         for index in bad[:MAX_REPORTED_PROBLEMS]:
             value = float(raw[index])
-            problems.append(
-                f"{source}: line {line_numbers[index]}: {field}: {value!r} is not {_range_text(fmt)}"
-                + _hint(float(value), fmt)
-            )
+            problems.add(index, f"{value!r} is not {_range_text(fmt)}" + _hint(value, fmt))
         if len(bad) > MAX_REPORTED_PROBLEMS:
-            problems.append(f"{source}: ... and {len(bad) - MAX_REPORTED_PROBLEMS} more bad times")
-    if problems:
+            problems.items.append(f"{source}: ... and {len(bad) - MAX_REPORTED_PROBLEMS} more bad times")
+    if problems.items:
+        messages = problems.items
         if row_word != "line":
-            problems = [problem.replace(": line ", f": {row_word} ", 1) for problem in problems]
-        raise ValidationError(problems[0], problems=problems)
+            messages = [message.replace(": line ", f": {row_word} ", 1) for message in messages]
+        raise ValidationError(messages[0], problems=messages)
     return mjd
 
 
-def _numeric(
-    column: pa.ChunkedArray | pa.Array,
-    *,
-    source: str,
-    field: str,
-    line_numbers: Sequence[int] | np.ndarray,
-    problems: list[str],
-) -> np.ndarray:
+def _numeric(column: pa.ChunkedArray | pa.Array, problems: _TimeProblems) -> np.ndarray:
     if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
         values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
         values = np.asarray(values, dtype=np.float64)
         for index in np.flatnonzero(np.isnan(values))[:MAX_REPORTED_PROBLEMS]:
-            problems.append(f"{source}: line {line_numbers[index]}: {field}: missing time")
+            problems.add(index, "missing time")
         return values
     texts = column.cast(pa.string()).to_pylist()
     values = np.empty(len(texts), dtype=np.float64)
@@ -129,47 +122,41 @@ def _numeric(
             values[index] = float(text) if text not in (None, "") else np.nan
         except ValueError:
             values[index] = np.nan
-        if np.isnan(values[index]) and len(problems) < MAX_REPORTED_PROBLEMS:
-            shown = "missing time" if text in (None, "") else f"{text!r} is not a number"
-            problems.append(f"{source}: line {line_numbers[index]}: {field}: {shown}")
+        if np.isnan(values[index]):
+            problems.add(index, "missing time" if text in (None, "") else f"{text!r} is not a number")
     return values
 
 
-def _iso_to_mjd(
-    column: pa.ChunkedArray | pa.Array,
-    *,
-    source: str,
-    field: str,
-    line_numbers: Sequence[int] | np.ndarray,
-    problems: list[str],
-) -> np.ndarray:
+def _iso_to_mjd(column: pa.ChunkedArray | pa.Array, problems: _TimeProblems) -> np.ndarray:
     if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
         stamps = pc.cast(column, pa.timestamp("us")).to_numpy(zero_copy_only=False)
     else:
-        texts = pc.utf8_trim_whitespace(column.cast(pa.string()))
-        texts = pc.replace_substring_regex(texts, r"(Z|UTC|\+00:?00)$", "")
-        raw = texts.to_numpy(zero_copy_only=False)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                stamps = np.array(raw, dtype="datetime64[us]")
-            except ValueError:
-                stamps = np.empty(len(raw), dtype="datetime64[us]")
-                for index, text in enumerate(raw):
-                    try:
-                        stamps[index] = np.datetime64(text, "us")
-                    except ValueError:
-                        stamps[index] = np.datetime64("NaT")
-                        if len(problems) < MAX_REPORTED_PROBLEMS:
-                            problems.append(
-                                f"{source}: line {line_numbers[index]}: {field}: {text!r} is not an ISO "
-                                "date (expected e.g. 2024-01-31T03:12:45)"
-                            )
+        stamps = _parse_iso_texts(column, problems)
     epoch = np.datetime64("1858-11-17T00:00:00", "us")
     microseconds = (stamps - epoch).astype("timedelta64[us]").astype(np.float64)
     mjd = microseconds / 86_400e6
     mjd[np.isnat(stamps)] = np.nan
-    if not problems:
+    if not problems.items:
         for index in np.flatnonzero(np.isnan(mjd))[:MAX_REPORTED_PROBLEMS]:
-            problems.append(f"{source}: line {line_numbers[index]}: {field}: missing time")
+            problems.add(index, "missing time")
     return np.asarray(mjd, dtype=np.float64)
+
+
+def _parse_iso_texts(column: pa.ChunkedArray | pa.Array, problems: _TimeProblems) -> np.ndarray:
+    """Timestamps of ISO date texts: all at once, or one at a time to name the bad ones."""
+    texts = pc.utf8_trim_whitespace(column.cast(pa.string()))
+    texts = pc.replace_substring_regex(texts, r"(Z|UTC|\+00:?00)$", "")
+    raw = texts.to_numpy(zero_copy_only=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return np.array(raw, dtype="datetime64[us]")
+        except ValueError:
+            stamps = np.empty(len(raw), dtype="datetime64[us]")
+            for index, text in enumerate(raw):
+                try:
+                    stamps[index] = np.datetime64(text, "us")
+                except ValueError:
+                    stamps[index] = np.datetime64("NaT")
+                    problems.add(index, f"{text!r} is not an ISO date (expected e.g. 2024-01-31T03:12:45)")
+            return stamps

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from tom_tui.domain.errors import ValidationError
-from tom_tui.processing.photometry.timeformat import JD_MINUS_MJD, MJD_MAX, MJD_MIN
-from tom_tui.processing.spectra.model import Spectrum
+from tom_tui.domain.spectra import Spectrum
+from tom_tui.domain.units import JD_MINUS_MJD
+from tom_tui.processing.photometry.timeformat import MJD_MAX, MJD_MIN
 
 WAVELENGTH_NAMES = (
     "wavelength",
@@ -196,51 +197,85 @@ def _pick(names: list[str], aliases: tuple[str, ...]) -> int | None:
     return None
 
 
+class _TextSpectrumScan:
+    """What one pass over a text spectrum finds: header cards, column names and units, data rows."""
+
+    def __init__(self) -> None:
+        self.meta: dict[str, str] = {}
+        self.header_names: list[str] | None = None
+        self.explicit_header = False  # the names stand on an uncommented line of their own
+        self.comment_units: list[str] = []
+        self.rows: list[list[str]] = []
+        self.line_numbers: list[int] = []
+        self._previous_comment = ""
+        self._previous_was_comment = False
+
+    def read_comment(self, body: str) -> None:
+        if body.startswith("[") and self._previous_comment:
+            self.comment_units = re.findall(r"\[([^\]]*)\]", body)
+            self.header_names = self.header_names or self._previous_comment.split()
+        else:
+            _parse_header_line(body, self.meta)
+            unit_comment = _FLUX_UNIT_COMMENT.search(body)
+            if unit_comment:
+                self.meta.setdefault("FLUX_UNIT", unit_comment.group(1))
+        self._previous_comment = body
+        self._previous_was_comment = True
+
+    def read_data(self, line: str, number: int) -> None:
+        if self.header_names is None and not self.rows and self._previous_was_comment:
+            tokens = self._previous_comment.replace(",", " ").split()
+            # A commented header counts only if it names both columns (some files carry a
+            # garbled one, e.g. Liverpool's "##  wav   flux4020.00 2.361314").
+            if _pick(tokens, WAVELENGTH_NAMES) is not None and _pick(tokens, FLUX_NAMES) is not None:
+                self.header_names = tokens
+        self._previous_was_comment = False
+        fields = [part for part in re.split(r"[,\s]+", line) if part] if "," in line else line.split()
+        if self.header_names is None and not self.rows and not _is_number(fields[0]):
+            self.header_names = fields
+            self.explicit_header = True
+            return
+        self.rows.append(fields)
+        self.line_numbers.append(number)
+
+
 def read_text_spectrum(path: Path) -> Spectrum:
     source = path.name
-    meta: dict[str, str] = {}
-    header_names: list[str] | None = None
-    comment_units: list[str] = []
-    rows: list[list[str]] = []
-    line_numbers: list[int] = []
-    previous_comment = ""
-    previous_was_comment = False
-    explicit_header = False
+    scan = _TextSpectrumScan()
     with open(path, encoding="utf-8", errors="replace") as handle:
         for number, raw_line in enumerate(handle, start=1):
             line = raw_line.strip()
-            if not line:
-                continue
             if line.startswith("#"):
-                body = line.lstrip("#").strip()
-                if body.startswith("[") and previous_comment:
-                    comment_units = re.findall(r"\[([^\]]*)\]", body)
-                    header_names = header_names or previous_comment.split()
-                else:
-                    _parse_header_line(body, meta)
-                    unit_comment = _FLUX_UNIT_COMMENT.search(body)
-                    if unit_comment:
-                        meta.setdefault("FLUX_UNIT", unit_comment.group(1))
-                previous_comment = body
-                previous_was_comment = True
-                continue
-            if header_names is None and not rows and previous_was_comment:
-                tokens = previous_comment.replace(",", " ").split()
-                # A commented header counts only if it names both columns (some files carry a
-                # garbled one, e.g. Liverpool's "##  wav   flux4020.00 2.361314").
-                if _pick(tokens, WAVELENGTH_NAMES) is not None and _pick(tokens, FLUX_NAMES) is not None:
-                    header_names = tokens
-            previous_was_comment = False
-            fields = [part for part in re.split(r"[,\s]+", line) if part] if "," in line else line.split()
-            if header_names is None and not rows and not _is_number(fields[0]):
-                header_names = fields
-                explicit_header = True
-                continue
-            rows.append(fields)
-            line_numbers.append(number)
-    if not rows:
+                scan.read_comment(line.lstrip("#").strip())
+            elif line:
+                scan.read_data(line, number)
+    if not scan.rows:
         raise ValidationError(f"{source}: no spectrum rows found; expected lines of 'wavelength flux'")
-    width = len(rows[0])
+    columns = _text_columns(scan, source)
+    values = _text_values(scan, columns, source)
+    wave_unit, flux_unit = _text_units(scan, columns)
+    error = None if columns[2] is None else values[:, 2]
+    extra_meta: dict[str, Any] = dict(scan.meta)
+    if error is not None and scan.header_names is None:
+        error, note = _error_or_variance(values[:, 1], error)
+        if note:
+            extra_meta["THIRD_COLUMN"] = note
+    return _finish(
+        source,
+        values[:, 0],
+        values[:, 1],
+        error,
+        wave_unit,
+        flux_unit,
+        extra_meta,
+        np.asarray(scan.line_numbers),
+    )
+
+
+def _text_columns(scan: _TextSpectrumScan, source: str) -> tuple[int, int, int | None]:
+    """Positions of the wavelength, flux and (if any) error columns."""
+    width = len(scan.rows[0])
+    header_names = scan.header_names
     names = (
         header_names
         if header_names and len(header_names) >= 2
@@ -250,59 +285,58 @@ def read_text_spectrum(path: Path) -> Spectrum:
     flux_index = _pick(names, FLUX_NAMES)
     error_index = _pick(names, ERROR_NAMES)
     if wave_index is None or flux_index is None:
-        if explicit_header and header_names is not None:
+        if scan.explicit_header and header_names is not None:
             raise ValidationError(
                 f"{source}: no wavelength and flux columns among {', '.join(header_names)}; "
                 "expected e.g. 'wavelength flux [flux_error]'"
             )
-        wave_index, flux_index = 0, 1
-        error_index = 2 if width >= 3 else None
-    values = np.full((len(rows), 3), np.nan)
+        return 0, 1, 2 if width >= 3 else None
+    return wave_index, flux_index, error_index
+
+
+def _text_values(scan: _TextSpectrumScan, columns: tuple[int, int, int | None], source: str) -> np.ndarray:
+    """Wavelength, flux and error of every row (NaN for no error column); every bad cell is named."""
+    values = np.full((len(scan.rows), 3), np.nan)
     problems: list[str] = []
     labels = ("wavelength", "flux", "flux error")
-    for row_index, fields in enumerate(rows):
-        for slot, column in enumerate((wave_index, flux_index, error_index)):
+    for row_index, fields in enumerate(scan.rows):
+        for slot, column in enumerate(columns):
             if column is None:
                 continue
             if column >= len(fields):
-                if len(problems) < 10:
-                    problems.append(
-                        f"{source}: line {line_numbers[row_index]}: {labels[slot]}: missing value"
-                    )
-                continue
-            try:
-                values[row_index, slot] = float(fields[column])
-            except ValueError:
-                if len(problems) < 10:
-                    problems.append(
-                        f"{source}: line {line_numbers[row_index]}: {labels[slot]}: "
-                        f"{fields[column]!r} is not a number"
-                    )
+                problem = "missing value"
+            else:
+                try:
+                    values[row_index, slot] = float(fields[column])
+                    continue
+                except ValueError:
+                    problem = f"{fields[column]!r} is not a number"
+            if len(problems) < 10:
+                problems.append(f"{source}: line {scan.line_numbers[row_index]}: {labels[slot]}: {problem}")
     if problems:
         raise ValidationError(problems[0], problems=problems)
+    return values
+
+
+def _text_units(
+    scan: _TextSpectrumScan, columns: tuple[int, int, int | None]
+) -> tuple[str | None, str | None]:
+    """Wavelength and flux units: from a ``# [A] [erg/s/cm2/A]`` line, else from header cards."""
+    wave_index, flux_index, _ = columns
     wave_unit = None
     flux_unit = None
-    if comment_units:
-        if wave_index < len(comment_units):
-            wave_unit = _clean_unit(comment_units[wave_index], wavelength=True)
-        if flux_index < len(comment_units):
-            flux_unit = _clean_unit(comment_units[flux_index], wavelength=False)
+    if wave_index < len(scan.comment_units):
+        wave_unit = _clean_unit(scan.comment_units[wave_index], wavelength=True)
+    if flux_index < len(scan.comment_units):
+        flux_unit = _clean_unit(scan.comment_units[flux_index], wavelength=False)
+    meta = scan.meta
     wave_unit = wave_unit or _clean_unit(
         meta.get("CUNIT1") or meta.get("XUNITS") or meta.get("WAVE_UNIT"), wavelength=True
     )
     flux_unit = flux_unit or _clean_unit(
         meta.get("BUNIT") or meta.get("FLUX_UNIT") or meta.get("YUNITS"), wavelength=False
     )
-    error = None if error_index is None else values[:, 2]
-    extra_meta: dict[str, Any] = dict(meta)
-    if error is not None and header_names is None:
-        error, note = _error_or_variance(values[:, 1], error)
-        if note:
-            extra_meta["THIRD_COLUMN"] = note
-    spectrum = _finish(
-        source, values[:, 0], values[:, 1], error, wave_unit, flux_unit, extra_meta, np.asarray(line_numbers)
-    )
-    return spectrum
+    return wave_unit, flux_unit
 
 
 def _error_or_variance(flux: np.ndarray, third: np.ndarray) -> tuple[np.ndarray | None, str | None]:

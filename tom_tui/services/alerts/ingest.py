@@ -20,15 +20,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tom_tui.adapters.alerts.avro import AlertBatch, AlertPacket, read_alerts
-from tom_tui.adapters.alerts.photometry import empty_photometry
+from tom_tui.adapters.alerts.avro import AlertBatch, AlertPacket, default_workers, read_alerts
 from tom_tui.adapters.brokers.base import Broker, GenericAlert
 from tom_tui.domain.errors import ValidationError
-from tom_tui.domain.target import build_target, simplify_name
-from tom_tui.processing.photometry.dedup import DedupPolicy, OnDuplicatePoint
+from tom_tui.domain.photometry import DedupPolicy, OnDuplicatePoint, empty_alert_photometry
+from tom_tui.domain.target import Target, build_target, simplify_name
 from tom_tui.services.alerts.rules import AlertCandidate, AlertRule, load_rules, match_rules
 from tom_tui.services.bulk import cyclic_gc_paused
-from tom_tui.services.photometry.batch import store_photometry
+from tom_tui.services.photometry.ingest import ingest
 from tom_tui.services.targets.operations import (
     DEFAULT_DUPLICATE_RADIUS_ARCSEC,
     OnDuplicate,
@@ -113,8 +112,7 @@ def photometry_writer(policy: DedupPolicy | None = None, source: str = "alerts")
     chosen = policy or DedupPolicy(OnDuplicatePoint.IGNORE)
 
     def write(tx: Transaction, table: pa.Table) -> int:
-        added, _skipped, _upload = store_photometry(tx, table, chosen, source)
-        return added
+        return ingest(tx, table, policy=chosen, source=source).added
 
     return write
 
@@ -157,38 +155,7 @@ def ingest_candidates(
     with store.transaction() as tx:
         repo = TargetRepository(tx)
         matched = match_rules(rules, objects, repo.index) if rules else [[] for _ in objects]
-        targets, labels, kept = [], [], []
-        problems: list[str] = []
-        for candidate, rule_names in zip(objects, matched, strict=True):
-            if rules_only and not rule_names:
-                report.filtered_out += 1
-                continue
-            for rule_name in rule_names:
-                report.rule_matches[rule_name] = report.rule_matches.get(rule_name, 0) + 1
-            try:
-                targets.append(
-                    build_target(
-                        {
-                            "name": candidate.name,
-                            "ra": candidate.ra,
-                            "dec": candidate.dec,
-                            "aliases": candidate.aliases,
-                            "tags": [*candidate.tags, *rule_names],
-                            "lists": list(lists),
-                            "extra": candidate.extra,
-                        }
-                    )
-                )
-            except ValidationError as error:
-                problems.extend(f"{candidate.origin or candidate.name}: {p}" for p in error.problems)
-                continue
-            labels.append(candidate.origin or candidate.name)
-            kept.append(candidate)
-        if problems:
-            summary = (
-                problems[0] if len(problems) == 1 else f"{len(problems)} bad alerts; nothing was ingested"
-            )
-            raise ValidationError(summary, problems)
+        targets, labels, kept = _alert_targets(objects, matched, lists, rules_only, report)
         outcomes = add_targets(repo, targets, OnDuplicate.MERGE, radius, labels)
         name_to_id: dict[str, int] = {}
         overwritten = {}
@@ -210,12 +177,61 @@ def ingest_candidates(
         if lists:
             ensure_lists(tx, list(lists))
         repo.flush()
-        table = attach_target_ids(photometry if photometry is not None else empty_photometry(), name_to_id)
+        table = attach_target_ids(
+            photometry if photometry is not None else empty_alert_photometry(), name_to_id
+        )
         report.photometry_points = table.num_rows
         if table.num_rows:
             report.photometry_stored = writer(tx, table)
     report.seconds = round(time.perf_counter() - started, 4)
     return report
+
+
+def _alert_targets(
+    objects: Sequence[AlertCandidate],
+    matched: Sequence[Sequence[str]],
+    lists: Sequence[str],
+    rules_only: bool,
+    report: IngestReport,
+) -> tuple[list[Target], list[str], list[AlertCandidate]]:
+    """The target of each alerted object the rules keep, tagged with the rules it matched.
+
+    Counts rule matches and filtered-out objects in ``report``; a bad alert raises (naming every
+    bad one) before anything is written.
+    """
+    targets: list[Target] = []
+    labels: list[str] = []
+    kept: list[AlertCandidate] = []
+    problems: list[str] = []
+    for candidate, rule_names in zip(objects, matched, strict=True):
+        if rules_only and not rule_names:
+            report.filtered_out += 1
+            continue
+        for rule_name in rule_names:
+            report.rule_matches[rule_name] = report.rule_matches.get(rule_name, 0) + 1
+        try:
+            targets.append(
+                build_target(
+                    {
+                        "name": candidate.name,
+                        "ra": candidate.ra,
+                        "dec": candidate.dec,
+                        "aliases": candidate.aliases,
+                        "tags": [*candidate.tags, *rule_names],
+                        "lists": list(lists),
+                        "extra": candidate.extra,
+                    }
+                )
+            )
+        except ValidationError as error:
+            problems.extend(f"{candidate.origin or candidate.name}: {p}" for p in error.problems)
+            continue
+        labels.append(candidate.origin or candidate.name)
+        kept.append(candidate)
+    if problems:
+        summary = problems[0] if len(problems) == 1 else f"{len(problems)} bad alerts; nothing was ingested"
+        raise ValidationError(summary, problems)
+    return targets, labels, kept
 
 
 def attach_target_ids(photometry: pa.Table, name_to_id: Mapping[str, int]) -> pa.Table:
@@ -243,14 +259,17 @@ def ingest_alert_files(
     rules_only: bool = False,
     lists: Sequence[str] = (),
     photometry_writer: PhotometryWriter | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
     progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Read alert packets and ingest them in one transaction; ``progress`` hears each stage."""
+    """Read alert packets and ingest them in one transaction; ``progress`` hears each stage.
+
+    ``workers`` is the number of decoding processes; None means one per CPU, at most 4.
+    """
     tell = progress or (lambda _stage: None)
     with cyclic_gc_paused():
         tell("decoding alert files")
-        batch: AlertBatch = read_alerts(paths, workers=workers)
+        batch: AlertBatch = read_alerts(paths, workers=workers or default_workers())
         tell(f"matching {len(batch.packets):,} alerts against the store and writing them")
         report = ingest_candidates(
             store,
@@ -286,7 +305,7 @@ def ingest_broker_alerts(
         candidates.append(candidate_from_generic(complete, broker.to_target(complete)))
         if with_history:
             tables.append(broker.photometry_history(complete))
-    photometry = pa.concat_tables(tables) if tables else empty_photometry()
+    photometry = pa.concat_tables(tables) if tables else empty_alert_photometry()
     return ingest_candidates(
         store, candidates, photometry, rules_only=rules_only, lists=lists, photometry_writer=photometry_writer
     )

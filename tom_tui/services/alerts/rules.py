@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from tom_tui.domain.errors import ValidationError
-from tom_tui.store.target_index import TargetIndex, chord_for, unit_vectors
+from tom_tui.domain.sky import crossmatch
+from tom_tui.store.target_index import TargetIndex
 
 RULE_KEYS = {"name", "broker", "classification", "max_mag", "near_list", "radius_arcsec"}
 
@@ -133,68 +134,17 @@ def match_rules(
 
 
 def _near_list(rule: AlertRule, candidates: Sequence[AlertCandidate], index: TargetIndex) -> np.ndarray:
-    from scipy.spatial import cKDTree
-
+    """Which candidates lie within the rule's radius of a target in its list."""
     table = index.table
     in_list = np.array(
         [rule.near_list in (lists or []) for lists in table.column("lists").to_pylist()], dtype=bool
     )
-    ra = table.column("ra").to_numpy(zero_copy_only=False).astype(np.float64)[in_list]
-    dec = table.column("dec").to_numpy(zero_copy_only=False).astype(np.float64)[in_list]
-    valid = np.isfinite(ra) & np.isfinite(dec)
+    list_ra = table.column("ra").to_numpy(zero_copy_only=False).astype(np.float64)[in_list]
+    list_dec = table.column("dec").to_numpy(zero_copy_only=False).astype(np.float64)[in_list]
+    # Candidates without a position get NaN, which matches nothing.
+    ra = np.array([np.nan if c.ra is None else c.ra for c in candidates], dtype=np.float64)
+    dec = np.array([np.nan if c.dec is None else c.dec for c in candidates], dtype=np.float64)
     near = np.zeros(len(candidates), dtype=bool)
-    if not valid.any():
-        return near
-    tree = cKDTree(unit_vectors(ra[valid], dec[valid]))
-    rows = [i for i, c in enumerate(candidates) if c.ra is not None and c.dec is not None]
-    if not rows:
-        return near
-    xyz = unit_vectors(
-        np.array([candidates[i].ra for i in rows], dtype=np.float64),
-        np.array([candidates[i].dec for i in rows], dtype=np.float64),
-    )
-    distance, _ = tree.query(xyz, distance_upper_bound=chord_for(rule.radius_arcsec))
-    near[np.array(rows)[np.isfinite(distance)]] = True
+    matched_rows, _, _ = crossmatch(list_ra, list_dec, ra, dec, rule.radius_arcsec)
+    near[matched_rows] = True
     return near
-
-
-def crossmatch(
-    target_ra: np.ndarray, target_dec: np.ndarray, ra: np.ndarray, dec: np.ndarray, radius_arcsec: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (alert row, target row, separation ″) pair closer than ``radius_arcsec``.
-
-    The few alerts are sorted by declination and every target looks up the thin declination band
-    of alerts around it with one vectorised binary search, so no index over the many targets has
-    to be sorted or built: 10k alerts against 1M targets take a fraction of a second in a fresh
-    process. RA wrap-around and the poles are exact because the final test is the true angular
-    separation of each candidate pair.
-    """
-    band = radius_arcsec / 3600.0
-    alert_order = np.argsort(dec, kind="stable")
-    sorted_dec = dec[alert_order]
-    low = np.searchsorted(sorted_dec, target_dec - band, side="left")
-    high = np.searchsorted(sorted_dec, target_dec + band, side="right")
-    counts = high - low  # NaN positions give empty bands
-    targets_with_candidates = np.flatnonzero(counts > 0)
-    counts = counts[targets_with_candidates]
-    target_rows = np.repeat(targets_with_candidates, counts)
-    if target_rows.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    offsets = np.arange(target_rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    alert_rows = alert_order[np.repeat(low[targets_with_candidates], counts) + offsets]
-    separations = _pairwise_separation(
-        ra[alert_rows], dec[alert_rows], target_ra[target_rows], target_dec[target_rows]
-    )
-    close = separations <= radius_arcsec
-    order = np.lexsort((separations[close], alert_rows[close]))
-    return alert_rows[close][order], target_rows[close][order], separations[close][order]
-
-
-def _pairwise_separation(ra1: np.ndarray, dec1: np.ndarray, ra2: np.ndarray, dec2: np.ndarray) -> np.ndarray:
-    """Angular separation in arcsec, element by element (haversine, exact at small angles)."""
-    ra1, dec1, ra2, dec2 = (np.radians(x) for x in (ra1, dec1, ra2, dec2))
-    half_dra, half_ddec = (ra2 - ra1) / 2.0, (dec2 - dec1) / 2.0
-    h = np.sin(half_ddec) ** 2 + np.cos(dec1) * np.cos(dec2) * np.sin(half_dra) ** 2
-    separation: np.ndarray = np.degrees(2.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))) * 3600.0
-    return separation

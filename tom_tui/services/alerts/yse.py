@@ -26,10 +26,10 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from tom_tui.adapters.alerts.photometry import PhotometryColumns, finite_or_none
 from tom_tui.domain.clock import to_mjd
 from tom_tui.domain.errors import ValidationError
-from tom_tui.processing.photometry.dedup import DedupPolicy
+from tom_tui.domain.photometry import DedupPolicy, PhotometryColumns, finite_or_none
+from tom_tui.domain.units import rescale_flux
 from tom_tui.services.alerts.ingest import IngestReport, PhotometryWriter, ingest_candidates
 from tom_tui.services.alerts.ingest import photometry_writer as default_yse_writer_for
 from tom_tui.services.alerts.rules import AlertCandidate
@@ -65,7 +65,7 @@ def _mjd(value: Any, where: str) -> float:
 def _flux_ujy(flux: float | None, zeropoint: float | None) -> float | None:
     if flux is None:
         return None
-    return flux * 10 ** (-0.4 * ((zeropoint or YSE_FLUX_ZEROPOINT) - 23.9))
+    return rescale_flux(flux, zeropoint or YSE_FLUX_ZEROPOINT)
 
 
 def parse_upload(document: Any, source: str) -> tuple[list[AlertCandidate], pa.Table, dict[str, Any]]:
@@ -78,7 +78,7 @@ def parse_upload(document: Any, source: str) -> tuple[list[AlertCandidate], pa.T
         "clobber": bool(document.get("clobber", False)),
     }
     candidates: list[AlertCandidate] = []
-    columns = PhotometryColumns()
+    columns = PhotometryColumns(magsys="AB")  # YSE-PZ magnitudes are AB
     problems: list[str] = []
     for key, transient in document.items():
         if key in HEADER_KEYS:
@@ -87,20 +87,7 @@ def parse_upload(document: Any, source: str) -> tuple[list[AlertCandidate], pa.T
         if not isinstance(transient, dict):
             problems.append(f"{where}: expected an object with name, ra, dec")
             continue
-        name = str(transient.get("name") or key)
-        extra = {k: transient[k] for k in TRANSIENT_EXTRAS if transient.get(k) not in (None, "")}
-        tags = transient.get("tags") or []
-        candidates.append(
-            AlertCandidate(
-                name=name,
-                ra=transient.get("ra"),
-                dec=transient.get("dec"),
-                source="yse",
-                extra=extra,
-                origin=where,
-                tags=[str(t) for t in tags] if isinstance(tags, list) else [str(tags)],
-            )
-        )
+        candidates.append(_candidate(key, transient, where))
         photometry = transient.get("transientphotometry") or {}
         if not isinstance(photometry, dict):
             problems.append(f"{where}.transientphotometry: expected an object")
@@ -110,39 +97,9 @@ def parse_upload(document: Any, source: str) -> tuple[list[AlertCandidate], pa.T
         if "clobber" in photometry:
             options["clobber"] = bool(photometry["clobber"])
         for group_key, group in photometry.items():
-            if group_key in HEADER_KEYS:
-                continue
-            if not isinstance(group, dict) or not isinstance(group.get("photdata", {}), dict):
-                problems.append(
-                    f"{where}.transientphotometry.{group_key}: expected instrument, obs_group, photdata"
-                )
-                continue
-            instrument = str(group.get("instrument") or "Unknown")
-            for point_key, point in (group.get("photdata") or {}).items():
-                point_where = f"{where}.transientphotometry.{group_key}.photdata.{point_key}"
-                try:
-                    mjd = _mjd(point.get("obs_date"), point_where)
-                except ValidationError as error:
-                    problems.append(str(error))
-                    continue
-                band = str(point.get("band") or "")
-                if not band:
-                    problems.append(f"{point_where}.band: missing")
-                    continue
-                mag = finite_or_none(point.get("mag"))
-                zeropoint = finite_or_none(point.get("flux_zero_point"))
-                columns.append(
-                    name,
-                    mjd,
-                    band.split("-", 1)[0] if "-" in band else band,
-                    mag=mag,
-                    magerr=finite_or_none(point.get("mag_err")) if mag is not None else None,
-                    flux=_flux_ujy(finite_or_none(point.get("flux")), zeropoint),
-                    fluxerr=_flux_ujy(finite_or_none(point.get("flux_err")), zeropoint),
-                    telescope=str(group.get("obs_group") or "") or None,
-                    instrument=instrument,
-                    source="yse",
-                )
+            if group_key not in HEADER_KEYS:
+                where_group = f"{where}.transientphotometry.{group_key}"
+                problems.extend(_read_group(columns, candidates[-1].name, group, where_group))
     if problems:
         summary = (
             problems[0]
@@ -151,6 +108,54 @@ def parse_upload(document: Any, source: str) -> tuple[list[AlertCandidate], pa.T
         )
         raise ValidationError(summary, problems)
     return candidates, columns.to_table(), options
+
+
+def _candidate(key: str, transient: dict[str, Any], where: str) -> AlertCandidate:
+    extra = {k: transient[k] for k in TRANSIENT_EXTRAS if transient.get(k) not in (None, "")}
+    tags = transient.get("tags") or []
+    return AlertCandidate(
+        name=str(transient.get("name") or key),
+        ra=transient.get("ra"),
+        dec=transient.get("dec"),
+        source="yse",
+        extra=extra,
+        origin=where,
+        tags=[str(t) for t in tags] if isinstance(tags, list) else [str(tags)],
+    )
+
+
+def _read_group(columns: PhotometryColumns, name: str, group: Any, where: str) -> list[str]:
+    """Append one instrument group's ``photdata`` points; returns the problems found."""
+    if not isinstance(group, dict) or not isinstance(group.get("photdata", {}), dict):
+        return [f"{where}: expected instrument, obs_group, photdata"]
+    problems: list[str] = []
+    instrument = str(group.get("instrument") or "Unknown")
+    for point_key, point in (group.get("photdata") or {}).items():
+        point_where = f"{where}.photdata.{point_key}"
+        try:
+            mjd = _mjd(point.get("obs_date"), point_where)
+        except ValidationError as error:
+            problems.append(str(error))
+            continue
+        band = str(point.get("band") or "")
+        if not band:
+            problems.append(f"{point_where}.band: missing")
+            continue
+        mag = finite_or_none(point.get("mag"))
+        zeropoint = finite_or_none(point.get("flux_zero_point"))
+        columns.append(
+            name,
+            mjd,
+            band.split("-", 1)[0] if "-" in band else band,
+            mag=mag,
+            magerr=finite_or_none(point.get("mag_err")) if mag is not None else None,
+            flux=_flux_ujy(finite_or_none(point.get("flux")), zeropoint),
+            fluxerr=_flux_ujy(finite_or_none(point.get("flux_err")), zeropoint),
+            telescope=str(group.get("obs_group") or "") or None,
+            instrument=instrument,
+            source="yse",
+        )
+    return problems
 
 
 def default_yse_writer(policy: DedupPolicy) -> PhotometryWriter:

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from tom_tui.domain.errors import ValidationError
+from tom_tui.domain.spectra import Spectrum
 from tom_tui.domain.target import Target
 from tom_tui.processing.photometry import export as photometry_export
-from tom_tui.processing.photometry.export import ExportFormat
-from tom_tui.processing.spectra.model import Spectrum
+from tom_tui.processing.photometry.export import ExportFormat as ExportFormat  # the face chooses one
 from tom_tui.services.photometry.reads import target_photometry
 from tom_tui.services.targets.operations import TargetFilter, TargetService
 from tom_tui.store.spectra import SpectrumRepository

@@ -12,21 +12,18 @@ from typing import Any
 import pyarrow as pa
 
 from tom_tui.domain.clock import now_iso
+from tom_tui.domain.dataproducts import DataProduct, PhotometryUpload, SpectrumRecord
 from tom_tui.domain.errors import NotFoundError, ValidationError
-from tom_tui.domain.target import Target
-from tom_tui.processing.dataproducts import ProcessOptions, processor_for
-from tom_tui.processing.photometry.dedup import DedupPolicy
-from tom_tui.processing.spectra.model import Spectrum
-from tom_tui.services.photometry.engine import (
-    IngestResult,
-    delete_target_photometry,
-    ingest_points,
-    move_target_photometry,
-    undo_upload,
-)
+from tom_tui.domain.photometry import DedupPolicy
+from tom_tui.domain.spectra import Spectrum
+from tom_tui.domain.target import Target, TargetRef
+from tom_tui.processing.dataproducts import ProcessedData, ProcessOptions
+from tom_tui.services.photometry.ingest import IngestResult, ingest_points
 from tom_tui.services.photometry.reads import target_photometry
-from tom_tui.store.dataproducts import DataProduct, DataProductRepository, PhotometryUpload, sha256_of
-from tom_tui.store.spectra import SpectrumRecord, SpectrumRepository
+from tom_tui.services.photometry.undo import delete_target_photometry, move_target_photometry, undo_upload
+from tom_tui.services.plugins import processor_for
+from tom_tui.store.dataproducts import DataProductRepository, sha256_of
+from tom_tui.store.spectra import SpectrumRepository
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 from tom_tui.store.transaction import Transaction
@@ -52,7 +49,7 @@ class UploadOutcome:
 
 def upload_data_product(
     store: Store,
-    target_ref: str,
+    target_ref: TargetRef,
     path: Path,
     data_type: str,
     *,
@@ -65,23 +62,13 @@ def upload_data_product(
     """Copy ``path`` into the store as a data product of a target and process it; all or nothing."""
     if not path.is_file():
         raise ValidationError(f"{path}: no such file")
-    processor = processor_for(data_type)
-    # Hash (in a thread: hashlib releases the GIL) while the processor parses, both before the
-    # store lock is taken, so a slow parse blocks no other process.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
-        digest = pool.submit(sha256_of, path)
-        processed = processor.process(path, options or ProcessOptions())
-        sha256 = digest.result()
+    processed, sha256 = _process_and_hash(path, data_type, options or ProcessOptions())
     with store.transaction() as tx:
         target = TargetRepository(tx).resolve(target_ref)
         assert target.id is not None
         repository = DataProductRepository(tx)
-        same = repository.find_by_hash(target.id, sha256)
-        if same is not None and not allow_same_file:
-            raise ValidationError(
-                f"{path.name}: this file was already uploaded to {target.name} as data product {same.id}; "
-                "delete that one first or pass --allow-same-file"
-            )
+        if not allow_same_file:
+            _refuse_same_file(repository, target, sha256, path)
         product = repository.add_file(
             path,
             target_id=target.id,
@@ -118,8 +105,29 @@ def upload_data_product(
     return outcome
 
 
+def _process_and_hash(path: Path, data_type: str, options: ProcessOptions) -> tuple[ProcessedData, str]:
+    """The processed file and its SHA-256."""
+    processor = processor_for(data_type)
+    # Hash (in a thread: hashlib releases the GIL) while the processor parses, both before the
+    # store lock is taken, so a slow parse blocks no other process.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
+        digest = pool.submit(sha256_of, path)
+        processed = processor.process(path, options)
+        return processed, digest.result()
+
+
+def _refuse_same_file(repository: DataProductRepository, target: Target, sha256: str, path: Path) -> None:
+    assert target.id is not None
+    same = repository.find_by_hash(target.id, sha256)
+    if same is not None:
+        raise ValidationError(
+            f"{path.name}: this file was already uploaded to {target.name} as data product {same.id}; "
+            "delete that one first or pass --allow-same-file"
+        )
+
+
 def list_products(
-    store: Store, target_ref: str | None = None, data_type: str | None = None
+    store: Store, target_ref: TargetRef | None = None, data_type: str | None = None
 ) -> list[DataProduct]:
     with store.read() as view:
         repository = DataProductRepository(view)
@@ -175,7 +183,7 @@ def list_uploads(store: Store) -> list[PhotometryUpload]:
 
 def photometry_of(
     store: Store,
-    target_ref: str,
+    target_ref: TargetRef,
     filters: list[str] | None = None,
     since_mjd: float | None = None,
     columns: list[str] | None = None,
@@ -186,7 +194,7 @@ def photometry_of(
         return target, target_photometry(view, target.id, filters, since_mjd, columns)
 
 
-def spectra_of(store: Store, target_ref: str) -> tuple[Target, list[SpectrumRecord]]:
+def spectra_of(store: Store, target_ref: TargetRef) -> tuple[Target, list[SpectrumRecord]]:
     with store.read() as view:
         target = TargetRepository(view).resolve(target_ref)
         assert target.id is not None
@@ -225,7 +233,7 @@ class TargetDataProducts:
 
 
 def load_spectrum(
-    store: Store, target_ref: str, spectrum_id: int | None = None
+    store: Store, target_ref: TargetRef, spectrum_id: int | None = None
 ) -> tuple[Target, SpectrumRecord, Spectrum]:
     """A target's spectrum by id, or its latest one."""
     with store.read() as view:

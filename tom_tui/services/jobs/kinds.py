@@ -1,4 +1,5 @@
-"""The built-in job kinds (see :mod:`tom_tui.services.jobs.scheduler` for how to add more).
+"""The built-in job kinds, found through the ``tom_tui.job_kinds`` plugin group
+(:mod:`tom_tui.services.plugins`; see :mod:`tom_tui.services.jobs.scheduler` for how to add more).
 
 - ``broker_query``: ``broker``, ``options`` (the broker's query options), ``rules_only`` (default
   true when the store has ``[[alert_rules]]``), ``lists``, ``with_history`` (default true),
@@ -22,7 +23,7 @@ from typing import Any
 from tom_tui.adapters.alerts.avro import alert_files, default_workers
 from tom_tui.domain.errors import TomError, ValidationError
 from tom_tui.services.alerts.rules import load_rules
-from tom_tui.services.jobs.scheduler import JobContext, register_job_kind
+from tom_tui.services.jobs.base import JobContext
 
 SEEN_FILES = "state/ingested_alert_files.json"
 
@@ -32,24 +33,28 @@ def _lists(params: Mapping[str, Any]) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
-@register_job_kind("broker_query")
 def broker_query(context: JobContext) -> dict[str, int]:
-    from tom_tui.adapters.brokers import make_broker
-    from tom_tui.services.alerts.ingest import ingest_broker_alerts
+    from tom_tui.services.alerts.brokers import BrokerService
 
     params = context.job.params
     if "broker" not in params:
         raise ValidationError(f'job {context.job.name}: broker_query needs broker = "name"')
     store = context.store
-    broker = make_broker(str(params["broker"]), store.config, store.root)
-    options = dict(params.get("options") or {})
-    alerts = broker.query(**options)
+    service = BrokerService(store)
+    name = str(params["broker"])
+    options = params.get("options") or {}
+    if not isinstance(options, Mapping):
+        raise ValidationError(
+            f"job {context.job.name}: options must be a table, e.g. options = {{ limit = 20 }}"
+        )
+    alerts = service.query(name, options)
     limit = int(params.get("max_import", 200))
-    context.log.info("%s answered %d result(s); importing up to %d", broker.label, len(alerts), limit)
+    context.log.info(
+        "%s answered %d result(s); importing up to %d", service.broker(name).label, len(alerts), limit
+    )
     rules_only = bool(params.get("rules_only", bool(load_rules(store.config))))
-    report = ingest_broker_alerts(
-        store,
-        broker,
+    report = service.import_alerts(
+        name,
         alerts[:limit],
         with_history=bool(params.get("with_history", True)),
         rules_only=rules_only,
@@ -65,7 +70,6 @@ def broker_query(context: JobContext) -> dict[str, int]:
     return {"results": len(alerts), **report.counts()}
 
 
-@register_job_kind("ingest_alerts")
 def ingest_alerts(context: JobContext) -> dict[str, int]:
     from tom_tui.services.alerts.ingest import ingest_alert_files
 
@@ -106,7 +110,6 @@ def ingest_alerts(context: JobContext) -> dict[str, int]:
     return {"files": len(files), **report.counts()}
 
 
-@register_job_kind("catalog_refresh")
 def catalog_refresh(context: JobContext) -> dict[str, int]:
     from tom_tui.services.targets.resolve import CatalogService
 
@@ -130,7 +133,6 @@ def catalog_refresh(context: JobContext) -> dict[str, int]:
     return counts
 
 
-@register_job_kind("command")
 def command(context: JobContext) -> dict[str, int]:
     value = context.job.params.get("command")
     if not value:

@@ -17,11 +17,11 @@ that started it dies. Every run is recorded (start, end, status, counts, log, tr
 
 Adding a job kind
 -----------------
-A job kind is a function ``kind(context: JobContext) -> dict[str, int]`` returning counts (e.g.
-``{"updated": 3}``); it logs through ``context.log`` and raises to fail. Register it either by
-decorating it with ``@register_job_kind("name")`` in a module that is imported by
-:mod:`tom_tui.services.jobs.kinds`, or (preferred for other packages and areas) through the
-``tom_tui.job_kinds`` entry point group in ``pyproject.toml``::
+A job kind is a function ``kind(context: JobContext) -> dict[str, int]`` (the types are in
+:mod:`tom_tui.services.jobs.base`, which kinds import instead of this module) returning counts (e.g.
+``{"updated": 3}``); it logs through ``context.log`` and raises to fail. Register it through the
+``tom_tui.job_kinds`` entry point group in ``pyproject.toml`` (found by
+:mod:`tom_tui.services.plugins`), or in the running process with ``@register_job_kind("name")``::
 
     [project.entry-points."tom_tui.job_kinds"]
     observation_status = "tom_tui.services.observations.requests:update_status_job"
@@ -42,8 +42,6 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -51,42 +49,18 @@ import orjson
 
 from tom_tui.domain.clock import now as clock_now
 from tom_tui.domain.errors import NotFoundError, TomError, ValidationError
-from tom_tui.store.jobs import JobRun, all_runs, job_state, last_runs, runs_of, save_run, write_job_state
+from tom_tui.domain.jobs import JobRun
+from tom_tui.services import plugins
+from tom_tui.services.jobs.base import DEFAULT_TIMEOUT_SECONDS, JobContext, JobKind, JobSpec, format_duration
+from tom_tui.store.jobs import all_runs, job_state, last_runs, runs_of, save_run, write_job_state
 from tom_tui.store.store import Store
 
-ENTRY_POINT_GROUP = "tom_tui.job_kinds"
-DEFAULT_TIMEOUT_SECONDS = 15 * 60
 LOCK_DIR = "state/job-locks"
 SCHEDULE_KEYS = {"name", "kind", "every", "cron", "timeout", "enabled"}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
-@dataclass(frozen=True)
-class JobSpec:
-    name: str
-    kind: str
-    every_seconds: float | None = None
-    cron: str | None = None
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
-    enabled: bool = True
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def schedule(self) -> str:
-        if self.cron:
-            return f"cron {self.cron}"
-        return f"every {format_duration(self.every_seconds or 0)}"
-
-
-@dataclass
-class JobContext:
-    store: Store
-    job: JobSpec
-    log: logging.Logger
-
-
-JobKind = Callable[[JobContext], Mapping[str, int]]
 JOB_KINDS: dict[str, JobKind] = {}
 
 
@@ -99,22 +73,14 @@ def register_job_kind(name: str) -> Callable[[JobKind], JobKind]:
 
 
 def job_kind(name: str) -> JobKind:
-    import tom_tui.services.jobs.kinds  # noqa: F401  (registers the built-in kinds)
-
     if name in JOB_KINDS:
         return JOB_KINDS[name]
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        if entry_point.name == name:
-            function: JobKind = entry_point.load()
-            JOB_KINDS[name] = function
-            return function
-    raise ValidationError(f"job kind {name!r} is not known; known kinds: {', '.join(known_job_kinds())}")
+    function: JobKind = plugins.load_plugin(plugins.JOB_KINDS, name)
+    return function
 
 
 def known_job_kinds() -> list[str]:
-    import tom_tui.services.jobs.kinds  # noqa: F401
-
-    return sorted(set(JOB_KINDS) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return sorted(set(JOB_KINDS) | set(plugins.plugin_names(plugins.JOB_KINDS)))
 
 
 def parse_duration(value: Any, where: str) -> float:
@@ -125,13 +91,6 @@ def parse_duration(value: Any, where: str) -> float:
     if not match or float(match.group(1)) <= 0:
         raise ValidationError(f"{where}: {value!r} is not a duration; expected e.g. 45s, 30m, 2h or 1d")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-def format_duration(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
 
 
 def load_jobs(config: Mapping[str, Any], config_name: str = "tom-tui.toml") -> list[JobSpec]:

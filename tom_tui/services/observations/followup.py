@@ -185,20 +185,28 @@ def run_followup(store: Store, dry_run: bool = False) -> FollowupReport:
                     continue
             entry: dict[str, Any] = {"rule": rule.name, "target": name_of[target_id], "observation_id": None}
             if not dry_run:
-                try:
-                    record = service.request(
-                        f"#{target_id}", rule.facility, rule.options, template=rule.template, rule=rule.name
-                    )
-                    entry["observation_id"] = record.id
-                    detail = ""
-                except TomError as error:
-                    detail = str(error).splitlines()[0]
-                    report.errors.append(f"rule {rule.name}, target {name_of[target_id]}: {detail}")
-                # Recorded even when the request failed: a bad rule must not retry every run.
-                with store.transaction() as tx:
-                    ObservationRepository(tx).record_firing(
-                        rule.name, target_id, entry["observation_id"], now_iso(), detail
-                    )
-                log.info("follow-up rule %s fired for %s", rule.name, name_of[target_id])
+                entry["observation_id"] = _fire(service, rule, target_id, name_of[target_id], report)
             report.fired.append(entry)
     return report
+
+
+def _fire(
+    service: ObservationService, rule: FollowupRule, target_id: int, target_name: str, report: FollowupReport
+) -> int | None:
+    """Submit the rule's request for one target and record that the rule fired; the new
+    observation's id, or None when the request failed (the error goes into ``report``)."""
+    observation_id: int | None = None
+    detail = ""
+    try:
+        record = service.request(
+            f"#{target_id}", rule.facility, rule.options, template=rule.template, rule=rule.name
+        )
+        observation_id = record.id
+    except TomError as error:
+        detail = str(error).splitlines()[0]
+        report.errors.append(f"rule {rule.name}, target {target_name}: {detail}")
+    # Recorded even when the request failed: a bad rule must not retry every run.
+    with service.store.transaction() as tx:
+        ObservationRepository(tx).record_firing(rule.name, target_id, observation_id, now_iso(), detail)
+    log.info("follow-up rule %s fired for %s", rule.name, target_name)
+    return observation_id

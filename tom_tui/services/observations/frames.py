@@ -1,6 +1,6 @@
 """Files that observations produce: raw frames stored under ``raw/<telescope>/<night>/`` and
 linked to their observation as data products (the data product records of
-:mod:`tom_tui.store.dataproducts`, type ``image_file``)."""
+:mod:`tom_tui.domain.dataproducts`, type ``image_file``)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ from typing import Any
 
 from tom_tui.adapters.facilities.base import DataProduct as FacilityProduct
 from tom_tui.domain.clock import now_iso
+from tom_tui.domain.dataproducts import DataProduct
 from tom_tui.domain.errors import NotFoundError, ValidationError
-from tom_tui.store.dataproducts import (
-    PRODUCT_COUNTER,
-    DataProduct,
-    DataProductRepository,
-    safe_file_name,
-    sha256_of,
-)
-from tom_tui.store.observations import ObservationRecord, ObservationRepository
+from tom_tui.domain.frames import raw_frame_path
+from tom_tui.domain.observations import ObservationRecord
+from tom_tui.store.dataproducts import PRODUCT_COUNTER, DataProductRepository, sha256_of
+from tom_tui.store.observations import ObservationRepository
 from tom_tui.store.store import Store
 
 
@@ -32,8 +29,7 @@ def store_frame(
     night: str | None = None,
 ) -> int | None:
     """Put one downloaded file under raw/<telescope>/<night>/ and record it as a data product."""
-    folder = f"raw/{safe_file_name(product.telescope)}/{safe_file_name(night or product.night)}"
-    rel = f"{folder}/{safe_file_name(product.filename)}"
+    rel = raw_frame_path(product.telescope, night or product.night, product.filename)
     if tx.exists(rel):
         return None  # fetched before (a re-run after a partial failure)
     tx.copy_file_in(path, rel)
@@ -76,7 +72,7 @@ def attach_files(
         added = []
         for path in files:
             product = FacilityProduct(path.name, path.name, "LIGHT", telescope)
-            rel = f"raw/{safe_file_name(telescope)}/{night}/{safe_file_name(path.name)}"
+            rel = raw_frame_path(telescope, night, path.name)
             if tx.exists(rel):
                 raise ValidationError(f"{rel} is already in the store; rename the file or pick another night")
             product_id = store_frame(tx, products, record, product, path, stamp, night)

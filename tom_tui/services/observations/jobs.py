@@ -13,13 +13,12 @@ every = "30m"
 
 from __future__ import annotations
 
-from typing import Any
-
+from tom_tui.services.jobs.base import JobContext
 from tom_tui.services.observations.followup import run_followup
 from tom_tui.services.observations.requests import ObservationService
 
 
-def observation_update_job(context: Any) -> dict[str, int]:
+def observation_update_job(context: JobContext) -> dict[str, int]:
     """Job kind ``observation_update`` for ``tom-tui cron``: ``obs update`` on a schedule.
 
     Parameters: ``download`` (default true) fetches the data of completed requests.
@@ -40,7 +39,7 @@ def observation_update_job(context: Any) -> dict[str, int]:
     }
 
 
-def followup_job(context: Any) -> dict[str, int]:
+def followup_job(context: JobContext) -> dict[str, int]:
     """Job kind ``followup`` for ``tom-tui cron``: apply the ``[[followup]]`` rules."""
     report = run_followup(context.store)
     for entry in report.fired:

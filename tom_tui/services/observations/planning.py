@@ -13,18 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow.compute as pc
 
 from tom_tui.domain.clock import from_mjd, now
 from tom_tui.domain.errors import NotFoundError, ValidationError
-from tom_tui.domain.target import Target
+from tom_tui.domain.sites import Site, resolve_site
+from tom_tui.domain.target import Target, TargetRef
 from tom_tui.processing.visibility import (
     TWILIGHTS,
     NightGrid,
-    ObservingSite,
+    PlanColumns,
     night_grid,
     plan_night,
-    resolve_site,
     target_positions,
     target_track,
 )
@@ -34,7 +35,7 @@ from tom_tui.store.targets import TargetRepository
 DEFAULT_SITE = "Roque de los Muchachos"
 
 
-def site_from(store: Store, text: str | None) -> ObservingSite:
+def site_from(store: Store, text: str | None) -> Site:
     chosen = text or str(store.setting("observatory", "site", DEFAULT_SITE))
     try:
         return resolve_site(chosen)
@@ -42,7 +43,7 @@ def site_from(store: Store, text: str | None) -> ObservingSite:
         raise ValidationError(f"--site: {error}") from None
 
 
-def night_from(site: ObservingSite, text: str | None) -> dt.date:
+def night_from(site: Site, text: str | None) -> dt.date:
     """The night asked for, else the current one at the site (it runs from local noon to noon)."""
     if text:
         try:
@@ -51,7 +52,7 @@ def night_from(site: ObservingSite, text: str | None) -> dt.date:
             raise ValidationError(
                 f"--night: {text!r} is not a date; expected YYYY-MM-DD (the evening's date)"
             ) from None
-    local = now() + dt.timedelta(hours=site.lon / 15.0)
+    local = now() + dt.timedelta(hours=site.longitude_deg / 15.0)
     return (local - dt.timedelta(hours=12)).date()
 
 
@@ -63,7 +64,7 @@ def _iso(mjd: float | None) -> str | None:
 
 @dataclass
 class NightPlan:
-    site: ObservingSite
+    site: Site
     night: dt.date
     airmass_limit: float
     twilight: str
@@ -73,12 +74,7 @@ class NightPlan:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "site": {
-                "name": self.site.name,
-                "lat": self.site.lat,
-                "lon": self.site.lon,
-                "height": self.site.height,
-            },
+            "site": self.site.to_json(),
             "night": self.night.isoformat(),
             "airmass_limit": self.airmass_limit,
             "twilight": self.twilight,
@@ -96,12 +92,45 @@ def plan_list(
     airmass_limit: float = 2.0,
     twilight: str = "nautical",
 ) -> NightPlan:
+    """When and how well every target of a list can be observed from a site in one night."""
     if airmass_limit < 1.0:
         raise ValidationError(f"--airmass: {airmass_limit} is below 1; expected a limit such as 2.0")
     if twilight not in TWILIGHTS:
         raise ValidationError(f"--twilight: {twilight!r}; expected one of {', '.join(TWILIGHTS)}")
     site = site_from(store, site_text)
     night = night_from(site, night_text)
+    members = _list_members(store, list_name)
+    grid = night_grid(site, night)
+    if members.moving_targets:
+        members.ra[members.moving], members.dec[members.moving] = target_positions(
+            members.moving_targets, grid.mid_mjd
+        )
+    columns = plan_night(grid, members.ra, members.dec, airmass_limit, twilight)
+    order = np.lexsort((np.nan_to_num(columns.min_airmass, nan=99.0), -columns.hours_observable))
+    return NightPlan(
+        site,
+        night,
+        airmass_limit,
+        twilight,
+        {k: _iso(v) for k, v in grid.twilights().items()},
+        grid.moon_illumination,
+        [_plan_row(members, columns, int(i)) for i in order],
+    )
+
+
+@dataclass
+class _ListMembers:
+    """The targets of one list as the index has them; non-sidereal ones also in full."""
+
+    ids: npt.NDArray[np.int64]
+    names: list[str]
+    ra: npt.NDArray[np.float64]
+    dec: npt.NDArray[np.float64]
+    moving: list[int]  # rows of the non-sidereal targets, whose ra/dec need their elements
+    moving_targets: list[Target]
+
+
+def _list_members(store: Store, list_name: str) -> _ListMembers:
     with store.read() as view:
         if not any(d.get("name") == list_name for d in view.db("lists").table("lists").all()):
             raise NotFoundError(f"no target list named {list_name!r}; see `tom-tui list show`")
@@ -112,49 +141,36 @@ def plan_list(
         member = np.zeros(table.num_rows, dtype=bool)
         member[parents[pc.equal(flat, list_name).to_numpy(zero_copy_only=False)]] = True
         rows = table.filter(member)
-        names = rows.column("name").to_pylist()
-        ids = rows.column("id").to_numpy()
-        kinds = rows.column("type").to_pylist()
-        ra = rows.column("ra").to_numpy(zero_copy_only=False).astype(np.float64)
-        dec = rows.column("dec").to_numpy(zero_copy_only=False).astype(np.float64)
-        moving = [i for i, kind in enumerate(kinds) if kind != "SIDEREAL"]
-        moving_targets = repository.get_many([int(ids[i]) for i in moving])
-    grid = night_grid(site, night)
-    if moving_targets:
-        moving_ra, moving_dec = target_positions(moving_targets, grid.mid_mjd)
-        ra[moving], dec[moving] = moving_ra, moving_dec
-    columns = plan_night(grid, ra, dec, airmass_limit, twilight)
-    order = np.lexsort((np.nan_to_num(columns.min_airmass, nan=99.0), -columns.hours_observable))
-    result_rows = []
-    for i in order:
-        result_rows.append(
-            {
-                "id": int(ids[i]),
-                "name": names[i],
-                "ra": round(float(ra[i]), 6),
-                "dec": round(float(dec[i]), 6),
-                "rise": _iso(columns.rise_mjd[i]),
-                "set": _iso(columns.set_mjd[i]),
-                "best_time": _iso(columns.best_mjd[i]),
-                "max_altitude": None
-                if math.isnan(columns.max_altitude[i])
-                else round(float(columns.max_altitude[i]), 2),
-                "min_airmass": None
-                if math.isnan(columns.min_airmass[i])
-                else round(float(columns.min_airmass[i]), 3),
-                "hours_observable": round(float(columns.hours_observable[i]), 2),
-                "moon_separation": round(float(columns.moon_separation[i]), 1),
-            }
+        ids = rows.column("id").to_numpy().astype(np.int64)
+        moving = [i for i, kind in enumerate(rows.column("type").to_pylist()) if kind != "SIDEREAL"]
+        return _ListMembers(
+            ids=ids,
+            names=rows.column("name").to_pylist(),
+            ra=rows.column("ra").to_numpy(zero_copy_only=False).astype(np.float64),
+            dec=rows.column("dec").to_numpy(zero_copy_only=False).astype(np.float64),
+            moving=moving,
+            moving_targets=repository.get_many([int(ids[i]) for i in moving]),
         )
-    return NightPlan(
-        site,
-        night,
-        airmass_limit,
-        twilight,
-        {k: _iso(v) for k, v in grid.twilights().items()},
-        grid.moon_illumination,
-        result_rows,
-    )
+
+
+def _rounded(value: float, digits: int) -> float | None:
+    return None if math.isnan(value) else round(float(value), digits)
+
+
+def _plan_row(members: _ListMembers, columns: PlanColumns, i: int) -> dict[str, Any]:
+    return {
+        "id": int(members.ids[i]),
+        "name": members.names[i],
+        "ra": round(float(members.ra[i]), 6),
+        "dec": round(float(members.dec[i]), 6),
+        "rise": _iso(columns.rise_mjd[i]),
+        "set": _iso(columns.set_mjd[i]),
+        "best_time": _iso(columns.best_mjd[i]),
+        "max_altitude": _rounded(columns.max_altitude[i], 2),
+        "min_airmass": _rounded(columns.min_airmass[i], 3),
+        "hours_observable": round(float(columns.hours_observable[i]), 2),
+        "moon_separation": round(float(columns.moon_separation[i]), 1),
+    }
 
 
 @dataclass
@@ -164,7 +180,9 @@ class Track:
     altitude: np.ndarray[Any, np.dtype[np.float64]]
 
 
-def target_track_for(store: Store, reference: str, site_text: str | None, night_text: str | None) -> Track:
+def target_track_for(
+    store: Store, reference: TargetRef, site_text: str | None, night_text: str | None
+) -> Track:
     site = site_from(store, site_text)
     night = night_from(site, night_text)
     with store.read() as view:

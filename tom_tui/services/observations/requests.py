@@ -23,25 +23,18 @@ from tom_tui.adapters.facilities.base import (
     Facility,
     StatusReport,
     SubmittedObservation,
-    load_facility,
-    parse_utc,
 )
 from tom_tui.domain.clock import now, now_iso
+from tom_tui.domain.dataproducts import safe_file_name
 from tom_tui.domain.errors import TomError, ValidationError
+from tom_tui.domain.observations import Cadence, ObservationRecord, StatusChange, Template
+from tom_tui.domain.options import parse_utc
 from tom_tui.domain.target import Target
 from tom_tui.services.observations.frames import attach_files, store_frame
 from tom_tui.services.observations.notices import StatusNotice, notify
-from tom_tui.store.dataproducts import (
-    DataProductRepository,
-    safe_file_name,
-)
-from tom_tui.store.observations import (
-    Cadence,
-    ObservationRecord,
-    ObservationRepository,
-    StatusChange,
-    Template,
-)
+from tom_tui.services.plugins import load_facility
+from tom_tui.store.dataproducts import DataProductRepository
+from tom_tui.store.observations import ObservationRepository
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 
@@ -85,6 +78,30 @@ class _Learned:
     error: str | None = None
     files: list[tuple[FacilityProduct, Path]] = field(default_factory=list)
     data_complete: bool = False
+
+
+def _first_cadence(
+    cadence_id: int,
+    record: ObservationRecord,
+    parameters: Mapping[str, Any],
+    cadence: tuple[float, int, str | None],
+) -> Cadence:
+    """The cadence that repeats a just-submitted request (which counts as its first of ``count``)."""
+    every_days, count, until = cadence
+    return Cadence(
+        id=cadence_id,
+        target_id=record.target_id,
+        facility=record.facility,
+        parameters=jsonable({k: v for k, v in parameters.items() if k not in ("start", "end")}),
+        every_days=every_days,
+        remaining=count - 1,
+        next_due=(now() + dt.timedelta(days=every_days)).isoformat(timespec="seconds"),
+        created=record.created,
+        until=until,
+        template=record.template,
+        active=count > 1,
+        observation_ids=[record.id],
+    )
 
 
 class ObservationService:
@@ -169,7 +186,7 @@ class ObservationService:
         if problems:
             raise ValidationError(problems[0], problems)
         if cadence is not None:
-            every_days, count, until = cadence
+            every_days, count, _ = cadence
             if every_days <= 0 or count < 1:
                 raise ValidationError("cadence: expected a positive number of days and at least one repeat")
         facility_id = facility.submit(request)
@@ -194,23 +211,7 @@ class ObservationService:
                 cadence_id=cadence_id,
             )
             if cadence is not None:
-                every_days, count, until = cadence
-                new_cadence = Cadence(
-                    id=repository.new_cadence_id(),
-                    target_id=target.id,
-                    facility=facility_name,
-                    parameters=jsonable(
-                        {k: v for k, v in request.parameters.items() if k not in ("start", "end")}
-                    ),
-                    every_days=every_days,
-                    remaining=count - 1,
-                    next_due=(now() + dt.timedelta(days=every_days)).isoformat(timespec="seconds"),
-                    created=stamp,
-                    until=until,
-                    template=template,
-                    active=count > 1,
-                    observation_ids=[record.id],
-                )
+                new_cadence = _first_cadence(repository.new_cadence_id(), record, request.parameters, cadence)
                 record.cadence_id = new_cadence.id
                 repository.save_cadence(new_cadence)
             repository.save_many([record])
@@ -467,7 +468,7 @@ class ObservationService:
         if not name.strip():
             raise ValidationError("template name: empty; expected a name")
         facility = self.facility(facility_name)
-        declared = {option.name: option for option in facility.options()}
+        declared = {option.name: option for option in facility.options}
         problems: list[str] = []
         kept: dict[str, Any] = {}
         # A template may leave options out (the window, say); those it gives must be valid.
@@ -480,8 +481,8 @@ class ObservationService:
                 continue
             try:
                 kept[key] = option.coerce(value)
-            except ValueError as error:
-                problems.append(f"{key}: {error}")
+            except ValidationError as error:
+                problems.append(str(error))
         if problems:
             raise ValidationError(problems[0], problems)
         kept = jsonable(kept)

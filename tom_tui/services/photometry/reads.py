@@ -9,7 +9,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tom_tui.processing.photometry.schema import JSON_FIELDS
+from tom_tui.domain.photometry import JSON_FIELDS
 from tom_tui.store import photometry as photometry_store
 from tom_tui.store.transaction import StoreView
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from functools import lru_cache
 from pathlib import Path
@@ -106,55 +107,85 @@ def read_target_csv(path: Path) -> tuple[list[Target], list[str], list[str]]:
     return targets, labels, problems + row_problems
 
 
-def _rows_to_targets(
-    header: list[str], columns: list[str], rows: list[list[str]], lines: list[int]
-) -> tuple[list[Target], list[str], list[str]]:
-    alias_columns = sorted(
-        (i for i, c in enumerate(columns) if _ALIAS_COLUMN.match(c)), key=lambda i: int(columns[i][4:])
-    )
-    field_columns = [(i, c) for i, c in enumerate(columns) if c in _FIELD_COLUMNS]
-    extra_columns = [
-        (i, header[i].strip())
-        for i, c in enumerate(columns)
-        if c
-        and c not in _FIELD_COLUMNS
-        and c not in _DERIVED_COLUMNS
-        and c not in _LIST_COLUMNS
-        and not _ALIAS_COLUMN.match(c)
-    ]
-    groups_column = columns.index("groups") if "groups" in columns else None
-    tags_column = columns.index("tags") if "tags" in columns else None
-    aliases_column = columns.index("aliases") if "aliases" in columns else None
+@dataclass(frozen=True)
+class _CsvLayout:
+    """Where each kind of value stands in a target CSV's rows."""
 
-    # Which rows are plain sidereal targets with plain numbers: those skip build_target.
-    count = len(rows)
-    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-    fast = np.ones(count, dtype=bool)
+    name_column: int
+    field_columns: list[tuple[int, str]]  # (position, target field)
+    alias_columns: list[int]  # name2, name3... in number order
+    extra_columns: list[tuple[int, str]]  # (position, extra key as the header spells it)
+    groups_column: int | None
+    tags_column: int | None
+    aliases_column: int | None
+
+
+def _csv_layout(header: list[str], columns: list[str]) -> _CsvLayout:
+    def position(name: str) -> int | None:
+        return columns.index(name) if name in columns else None
+
+    return _CsvLayout(
+        name_column=columns.index("name"),
+        field_columns=[(i, c) for i, c in enumerate(columns) if c in _FIELD_COLUMNS],
+        alias_columns=sorted(
+            (i for i, c in enumerate(columns) if _ALIAS_COLUMN.match(c)), key=lambda i: int(columns[i][4:])
+        ),
+        extra_columns=[
+            (i, header[i].strip())
+            for i, c in enumerate(columns)
+            if c
+            and c not in _FIELD_COLUMNS
+            and c not in _DERIVED_COLUMNS
+            and c not in _LIST_COLUMNS
+            and not _ALIAS_COLUMN.match(c)
+        ],
+        groups_column=position("groups"),
+        tags_column=position("tags"),
+        aliases_column=position("aliases"),
+    )
+
+
+def _plain_rows(
+    layout: _CsvLayout, rows: list[list[str]], width: int
+) -> tuple[npt.NDArray[np.bool_], dict[str, list[float]]]:
+    """Which rows are plain sidereal targets with plain numbers (those skip build_target), and the
+    numeric columns as lists (NaN for an empty cell)."""
+    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+    plain = np.ones(len(rows), dtype=bool)
     numbers: dict[str, npt.NDArray[np.float64]] = {}
-    for index, column in field_columns:
+    for index, column in layout.field_columns:
         cells = by_column[index]
         if column in NUMERIC_FIELDS:
             values, good = _numeric_column(cells)
             numbers[column] = values
-            fast &= good
+            plain &= good
         elif column == "type":
-            fast &= np.array([cell.strip().upper() in ("", SIDEREAL) for cell in cells], dtype=bool)
+            plain &= np.array([cell.strip().upper() in ("", SIDEREAL) for cell in cells], dtype=bool)
         elif column == "scheme":
-            fast &= np.array([not cell.strip() for cell in cells], dtype=bool)
+            plain &= np.array([not cell.strip() for cell in cells], dtype=bool)
         elif column == "name":
-            fast &= np.array([bool(cell.strip()) for cell in cells], dtype=bool)
+            plain &= np.array([bool(cell.strip()) for cell in cells], dtype=bool)
     if "ra" in numbers and "dec" in numbers:
         ra, dec = numbers["ra"], numbers["dec"]
         with np.errstate(invalid="ignore"):
-            fast &= (ra >= 0.0) & (ra < 360.0) & (dec >= -90.0) & (dec <= 90.0)
+            plain &= (ra >= 0.0) & (ra < 360.0) & (dec >= -90.0) & (dec <= 90.0)
     else:
-        fast[:] = False
-    numeric_lists = {column: values.tolist() for column, values in numbers.items()}
+        plain[:] = False
+    return plain, {column: values.tolist() for column, values in numbers.items()}
 
+
+def _rows_to_targets(
+    header: list[str], columns: list[str], rows: list[list[str]], lines: list[int]
+) -> tuple[list[Target], list[str], list[str]]:
+    layout = _csv_layout(header, columns)
+    plain, numeric_lists = _plain_rows(layout, rows, len(columns))
+    # Local names: this loop runs once per row of files with 100k+ rows.
+    alias_columns, aliases_column = layout.alias_columns, layout.aliases_column
+    groups_column, tags_column = layout.groups_column, layout.tags_column
+    name_column, extra_columns = layout.name_column, layout.extra_columns
     targets: list[Target] = []
     labels: list[str] = []
     problems: list[str] = []
-    name_column = columns.index("name")
     for position, row in enumerate(rows):
         line = lines[position]
         aliases = [cell for cell in (row[i].strip() for i in alias_columns) if cell]
@@ -162,21 +193,13 @@ def _rows_to_targets(
             aliases.extend(_split_list(row[aliases_column].replace(";", ",")))
         lists = _split_list(row[groups_column]) if groups_column is not None else []
         tags = _split_list(row[tags_column]) if tags_column is not None else []
-        if not fast[position]:
-            if not "".join(row).strip():
-                continue
-            fields: dict[str, Any] = {c: row[i] for i, c in field_columns}
-            fields.update(
-                aliases=aliases,
-                lists=lists,
-                tags=tags,
-                extra={name: row[i] for i, name in extra_columns if row[i].strip()},
-            )
-            try:
-                targets.append(build_target(fields))
-                labels.append(f"line {line}")
-            except ValidationError as error:
-                problems.extend(f"line {line}: {problem}" for problem in error.problems)
+        if not plain[position]:
+            if "".join(row).strip():
+                try:
+                    targets.append(_validated_row(layout, row, aliases, lists, tags))
+                    labels.append(f"line {line}")
+                except ValidationError as error:
+                    problems.extend(f"line {line}: {problem}" for problem in error.problems)
             continue
         target = Target.__new__(Target)
         state = dict(_BLANK_TARGET)
@@ -195,6 +218,20 @@ def _rows_to_targets(
         targets.append(target)
         labels.append(f"line {line}")
     return targets, labels, problems
+
+
+def _validated_row(
+    layout: _CsvLayout, row: list[str], aliases: list[str], lists: list[str], tags: list[str]
+) -> Target:
+    """A row that is not plain goes through build_target, which raises on a bad value."""
+    fields: dict[str, Any] = {c: row[i] for i, c in layout.field_columns}
+    fields.update(
+        aliases=aliases,
+        lists=lists,
+        tags=tags,
+        extra={name: row[i] for i, name in layout.extra_columns if row[i].strip()},
+    )
+    return build_target(fields)
 
 
 def _unique_aliases(name: str, aliases: list[str]) -> list[str]:

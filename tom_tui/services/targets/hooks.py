@@ -2,19 +2,17 @@
 
 When targets merge or are deleted, the target service tells every registered holder of
 per-target data, inside the same transaction, so that nothing is orphaned or lost. Holders are
-found through the ``tom_tui.target_data`` entry point group; each entry point names a class with
-a no-argument constructor implementing :class:`TargetDataHolder`.
+found through the ``tom_tui.target_data`` plugin group (:mod:`tom_tui.services.plugins`); each
+plugin is a class with a no-argument constructor implementing :class:`TargetDataHolder`.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 
+from tom_tui.services import plugins
 from tom_tui.store.transaction import Transaction
-
-ENTRY_POINT_GROUP = "tom_tui.target_data"
 
 
 @runtime_checkable
@@ -30,8 +28,4 @@ class TargetDataHolder(Protocol):
 
 @cache
 def target_data_holders() -> tuple[TargetDataHolder, ...]:
-    holders: list[TargetDataHolder] = []
-    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
-        holder_class = entry_point.load()
-        holders.append(holder_class())
-    return tuple(holders)
+    return tuple(holder_class() for holder_class in plugins.load_all(plugins.TARGET_DATA))

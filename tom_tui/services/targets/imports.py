@@ -103,27 +103,12 @@ class TargetImporter:
                 ) from None
             all_lists = sorted({name for target in targets for name in target.lists})
             lists_created = ensure_lists(tx, all_lists)
-            import_number = tx.next_id("import")
-            report = ImportReport(import_id=f"imp-{import_number}", source=str(path), invalid=problems)
-            for outcome in outcomes:
-                if outcome.action == "created":
-                    report.created += 1
-                elif outcome.action == "merged":
-                    report.merged += 1
-                else:
-                    report.skipped += 1
-            report.outcomes = outcomes
+            report = _count_outcomes(
+                ImportReport(import_id=f"imp-{tx.next_id('import')}", source=str(path), invalid=problems),
+                outcomes,
+            )
             tx.db("imports").table(IMPORTS_TABLE).insert(
-                {
-                    "import_id": report.import_id,
-                    "source": str(Path(path).resolve()),
-                    "created_at": now_iso(),
-                    "created_ids": [o.target.id for o in outcomes if o.action == "created"],
-                    "merged_before": {str(k): v for k, v in merged_before.items()},
-                    "lists_created": lists_created,
-                    "counts": report.to_json(),
-                    "undone": False,
-                }
+                _import_record(report, path, merged_before, lists_created)
             )
             repo.flush()
             if not dry_run:
@@ -182,6 +167,34 @@ class TargetImporter:
             }
             for r in records
         ]
+
+
+def _count_outcomes(report: ImportReport, outcomes: list[AddOutcome]) -> ImportReport:
+    for outcome in outcomes:
+        if outcome.action == "created":
+            report.created += 1
+        elif outcome.action == "merged":
+            report.merged += 1
+        else:
+            report.skipped += 1
+    report.outcomes = outcomes
+    return report
+
+
+def _import_record(
+    report: ImportReport, path: Path, merged_before: dict[int, dict[str, Any]], lists_created: list[str]
+) -> dict[str, Any]:
+    """What ``undo`` needs: the targets created, the merged targets as they were, the lists made."""
+    return {
+        "import_id": report.import_id,
+        "source": str(Path(path).resolve()),
+        "created_at": now_iso(),
+        "created_ids": [o.target.id for o in report.outcomes if o.action == "created"],
+        "merged_before": {str(k): v for k, v in merged_before.items()},
+        "lists_created": lists_created,
+        "counts": report.to_json(),
+        "undone": False,
+    }
 
 
 class _DryRun(TomError):

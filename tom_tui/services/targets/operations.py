@@ -17,10 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.domain.errors import DuplicateError, ValidationError
-from tom_tui.domain.target import Target, build_target, parse_dec, parse_ra, simplify_name
+from tom_tui.domain.sky import close_pairs, separation_arcsec
+from tom_tui.domain.target import Target, TargetRef, build_target, parse_dec, parse_ra, simplify_name
 from tom_tui.services.targets.hooks import target_data_holders
 from tom_tui.store.store import Store
-from tom_tui.store.target_index import TargetIndex, close_pairs
+from tom_tui.store.target_index import TargetIndex
 from tom_tui.store.targets import TargetRepository
 from tom_tui.store.transaction import Transaction
 
@@ -113,101 +114,128 @@ def add_targets(
     (``labels[i]`` names where target ``i`` came from, e.g. ``line 12``); nothing is written.
     ``before_merge`` sees each stored target once, unchanged, before anything is merged into it.
     """
-    index = repo.index
-    bulk = len(targets) > 50
-    # For many targets one dict of every stored name beats a column scan per name.
-    claimed: dict[str, int] = dict(index.key_map()) if bulk else {}
-    position_match = _position_matcher(index, targets, radius_arcsec)
+    adder = _TargetAdder(repo, targets, radius_arcsec, labels, before_merge)
     outcomes: list[AddOutcome] = []
-    problems: list[str] = []
     new_targets: list[Target] = []
-    pending_by_key: dict[str, int] = {}  # key -> position in `targets` of an earlier new target
-    changed: dict[int, Target] = {}
-    resolved_for_row: dict[int, int | None] = {}  # row -> stored target id it became or merged into
-
-    def lookup_key(key: str) -> int | None:
-        if bulk:
-            return claimed.get(key)
-        return index.id_for_key(key)
-
+    pending_by_key = adder.pending_by_key
     for row, target in enumerate(targets):
-        label = labels[row] if labels else target.name
-        match: DuplicateMatch | None = None
-        earlier_row: int | None = None
-        for name in target.names:
-            key = simplify_name(name)
-            existing_id = lookup_key(key)
-            if existing_id is not None:
-                existing = changed.get(existing_id) or repo.get(existing_id)
-                reason = "name" if simplify_name(existing.name) == key else "alias"
-                match = DuplicateMatch(existing_id, existing.name, reason, name)
-                break
-            if key in pending_by_key:
-                earlier_row = pending_by_key[key]
-                break
-        if match is None and earlier_row is None and target.is_sidereal:
-            found = position_match(row)
-            if found is not None:
-                kind, where, separation = found
-                if kind == "stored":
-                    existing = changed.get(where) or repo.get(where)
-                    match = DuplicateMatch(where, existing.name, "position", target.name, separation)
-                else:
-                    earlier_row = where
-        if earlier_row is not None and match is None:
-            match = DuplicateMatch(-1, targets[earlier_row].name, "name", target.name)
+        match, earlier_row = adder.find_match(row, target)
         if match is None:
             outcomes.append(AddOutcome(target, "created"))
             new_targets.append(target)
             for name in target.names:
                 pending_by_key[simplify_name(name)] = row
-            resolved_for_row[row] = None
             continue
         if on_duplicate is OnDuplicate.ERROR:
-            where = f"{label}: " if labels else ""
-            if earlier_row is not None:
-                earlier_label = labels[earlier_row] if labels else targets[earlier_row].name
-                problems.append(
-                    f"{where}{target.name!r} duplicates {targets[earlier_row].name!r} ({earlier_label})"
-                )
-            else:
-                problems.append(f"{where}{match.describe()}")
+            adder.report_duplicate(row, target, match, earlier_row)
             outcomes.append(AddOutcome(target, "skipped", match))
-            continue
-        if on_duplicate is OnDuplicate.SKIP:
+        elif on_duplicate is OnDuplicate.SKIP:
             outcomes.append(AddOutcome(target, "skipped", match))
-            continue
-        if earlier_row is not None:
-            host = targets[earlier_row]
-            merge_into_pending(host, target)
-            for name in target.names:
-                pending_by_key.setdefault(simplify_name(name), earlier_row)
-            outcomes.append(AddOutcome(host, "merged", match))
-            continue
-        existing = changed.get(match.existing_id) or repo.get(match.existing_id)
-        if before_merge is not None and match.existing_id not in changed:
-            before_merge(existing)
-        if not bulk:
-            claimed.update({simplify_name(n): match.existing_id for n in existing.names})
-            for name in target.names:
-                owner = index.id_for_key(simplify_name(name))
-                if owner is not None:
-                    claimed.setdefault(simplify_name(name), owner)
-        already_changed = match.existing_id in changed
-        before = None if already_changed else existing.to_document(copy=True)
-        merged = merge_into(existing, target, claimed)
-        # A repeat alert for a known object usually brings nothing new: then nothing is rewritten.
-        if already_changed or merged.to_document(copy=False) != before:
-            changed[match.existing_id] = merged
-        outcomes.append(AddOutcome(merged, "merged", match))
-
-    if problems:
-        raise ValidationError(f"{len(problems)} duplicate target(s); nothing was added", problems)
-    if changed:
-        repo.replace_many(list(changed.values()))
+        elif earlier_row is not None:
+            outcomes.append(AddOutcome(adder.merge_into_earlier(earlier_row, target), "merged", match))
+        else:
+            outcomes.append(AddOutcome(adder.merge_into_stored(match.existing_id, target), "merged", match))
+    if adder.problems:
+        raise ValidationError(f"{len(adder.problems)} duplicate target(s); nothing was added", adder.problems)
+    if adder.changed:
+        repo.replace_many(list(adder.changed.values()))
     if new_targets:
         repo.insert_many(new_targets)
     return outcomes
+
+
+class _TargetAdder:
+    """The matching state of one :func:`add_targets` call: names claimed in the store, earlier new
+    targets by name, and stored targets changed by merges."""
+
+    def __init__(
+        self,
+        repo: TargetRepository,
+        targets: Sequence[Target],
+        radius_arcsec: float,
+        labels: Sequence[str] | None,
+        before_merge: Callable[[Target], Any] | None,
+    ) -> None:
+        self.repo = repo
+        self.index = repo.index
+        self.targets = targets
+        self.labels = labels
+        self.before_merge = before_merge
+        self.bulk = len(targets) > 50
+        # For many targets one dict of every stored name beats a column scan per name.
+        self.claimed: dict[str, int] = dict(self.index.key_map()) if self.bulk else {}
+        self.position_match = _position_matcher(self.index, targets, radius_arcsec)
+        self.pending_by_key: dict[str, int] = {}  # key -> position in `targets` of an earlier new target
+        self.changed: dict[int, Target] = {}
+        self.problems: list[str] = []
+
+    def _stored(self, target_id: int) -> Target:
+        return self.changed.get(target_id) or self.repo.get(target_id)
+
+    def find_match(self, row: int, target: Target) -> tuple[DuplicateMatch | None, int | None]:
+        """The stored target ``target`` duplicates, and the earlier row it duplicates, if any."""
+        match: DuplicateMatch | None = None
+        earlier_row: int | None = None
+        for name in target.names:
+            key = simplify_name(name)
+            existing_id = self.claimed.get(key) if self.bulk else self.index.id_for_key(key)
+            if existing_id is not None:
+                existing = self._stored(existing_id)
+                reason = "name" if simplify_name(existing.name) == key else "alias"
+                match = DuplicateMatch(existing_id, existing.name, reason, name)
+                break
+            if key in self.pending_by_key:
+                earlier_row = self.pending_by_key[key]
+                break
+        if match is None and earlier_row is None and target.is_sidereal:
+            found = self.position_match(row)
+            if found is not None:
+                kind, where, separation = found
+                if kind == "stored":
+                    existing = self._stored(where)
+                    match = DuplicateMatch(where, existing.name, "position", target.name, separation)
+                else:
+                    earlier_row = where
+        if earlier_row is not None and match is None:
+            match = DuplicateMatch(-1, self.targets[earlier_row].name, "name", target.name)
+        return match, earlier_row
+
+    def report_duplicate(
+        self, row: int, target: Target, match: DuplicateMatch, earlier_row: int | None
+    ) -> None:
+        labels = self.labels
+        where = f"{labels[row]}: " if labels else ""
+        if earlier_row is not None:
+            earlier = self.targets[earlier_row]
+            earlier_label = labels[earlier_row] if labels else earlier.name
+            self.problems.append(f"{where}{target.name!r} duplicates {earlier.name!r} ({earlier_label})")
+        else:
+            self.problems.append(f"{where}{match.describe()}")
+
+    def merge_into_earlier(self, earlier_row: int, target: Target) -> Target:
+        host = self.targets[earlier_row]
+        merge_into_pending(host, target)
+        for name in target.names:
+            self.pending_by_key.setdefault(simplify_name(name), earlier_row)
+        return host
+
+    def merge_into_stored(self, existing_id: int, target: Target) -> Target:
+        existing = self._stored(existing_id)
+        already_changed = existing_id in self.changed
+        if self.before_merge is not None and not already_changed:
+            self.before_merge(existing)
+        if not self.bulk:
+            self.claimed.update({simplify_name(n): existing_id for n in existing.names})
+            for name in target.names:
+                owner = self.index.id_for_key(simplify_name(name))
+                if owner is not None:
+                    self.claimed.setdefault(simplify_name(name), owner)
+        before = None if already_changed else existing.to_document(copy=True)
+        merged = merge_into(existing, target, self.claimed)
+        # A repeat alert for a known object usually brings nothing new: then nothing is rewritten.
+        if already_changed or merged.to_document(copy=False) != before:
+            self.changed[existing_id] = merged
+        return merged
 
 
 def merge_into_pending(host: Target, incoming: Target) -> None:
@@ -223,26 +251,42 @@ def merge_into_pending(host: Target, incoming: Target) -> None:
         host.extra.setdefault(key, value)
 
 
-def _position_matcher(index: TargetIndex, targets: Sequence[Target], radius_arcsec: float) -> Any:
+PositionMatch = tuple[str, int, float]  # ("stored", id, separation) or ("earlier", row, separation)
+
+
+def _position_matcher(
+    index: TargetIndex, targets: Sequence[Target], radius_arcsec: float
+) -> Callable[[int], PositionMatch | None]:
     """A function row -> ("stored", id, sep) | ("earlier", row, sep) | None for sidereal targets."""
     if len(targets) <= 50:
+        return _one_by_one_matcher(index, targets, radius_arcsec)
+    return _batched_matcher(index, targets, radius_arcsec)
 
-        def one_by_one(row: int) -> tuple[str, int, float] | None:
-            target = targets[row]
-            assert target.ra is not None and target.dec is not None
-            hit = index.nearest_within(target.ra, target.dec, radius_arcsec)
-            if hit is not None:
-                return ("stored", int(index.ids[hit.row]), hit.separation_arcsec)
-            for earlier in range(row):
-                other = targets[earlier]
-                if other.is_sidereal and other.ra is not None and other.dec is not None:
-                    separation = _separation(target.ra, target.dec, other.ra, other.dec)
-                    if separation <= radius_arcsec:
-                        return ("earlier", earlier, separation)
-            return None
 
-        return one_by_one
+def _one_by_one_matcher(
+    index: TargetIndex, targets: Sequence[Target], radius_arcsec: float
+) -> Callable[[int], PositionMatch | None]:
+    def one_by_one(row: int) -> PositionMatch | None:
+        target = targets[row]
+        assert target.ra is not None and target.dec is not None
+        hit = index.nearest_within(target.ra, target.dec, radius_arcsec)
+        if hit is not None:
+            return ("stored", int(index.ids[hit.row]), hit.separation_arcsec)
+        for earlier in range(row):
+            other = targets[earlier]
+            if other.is_sidereal and other.ra is not None and other.dec is not None:
+                separation = _separation(target.ra, target.dec, other.ra, other.dec)
+                if separation <= radius_arcsec:
+                    return ("earlier", earlier, separation)
+        return None
 
+    return one_by_one
+
+
+def _batched_matcher(
+    index: TargetIndex, targets: Sequence[Target], radius_arcsec: float
+) -> Callable[[int], PositionMatch | None]:
+    """All close pairs found at once: the nearest stored target, else the first earlier row."""
     rows = [i for i, t in enumerate(targets) if t.is_sidereal and t.ra is not None and t.dec is not None]
     stored_hits: dict[int, tuple[int, float]] = {}
     earlier_hits: dict[int, tuple[int, float]] = {}
@@ -269,7 +313,7 @@ def _position_matcher(index: TargetIndex, targets: Sequence[Target], radius_arcs
                 if earlier is None or rows[a] < earlier[0]:
                     earlier_hits[late] = (rows[a], arcsec)
 
-    def batched(row: int) -> tuple[str, int, float] | None:
+    def batched(row: int) -> PositionMatch | None:
         if row in stored_hits:
             return ("stored", *stored_hits[row])
         if row in earlier_hits:
@@ -280,9 +324,7 @@ def _position_matcher(index: TargetIndex, targets: Sequence[Target], radius_arcs
 
 
 def _separation(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
-    from tom_tui.store.target_index import separation_arcsec
-
-    return float(separation_arcsec(ra1, dec1, np.array([ra2]), np.array([dec2]))[0])
+    return float(separation_arcsec(ra1, dec1, ra2, dec2))
 
 
 # Photometry summary columns the target list shows next to each target.
@@ -380,7 +422,7 @@ class TargetService:
         return float(value)
 
     # -- reading --
-    def get(self, reference: str) -> Target:
+    def get(self, reference: TargetRef) -> Target:
         with self.store.read() as view:
             return TargetRepository(view).resolve(reference)
 
@@ -417,7 +459,7 @@ class TargetService:
             repo.flush()
         return outcome
 
-    def edit(self, reference: str, changes: dict[str, Any]) -> Target:
+    def edit(self, reference: TargetRef, changes: dict[str, Any]) -> Target:
         """Change fields of a target. ``changes`` holds raw values, as ``build_target`` takes them;
         ``aliases``/``tags``/``lists`` replace the current ones, ``extra`` is merged (a value of
         ``None`` removes a key)."""
@@ -464,7 +506,7 @@ class TargetService:
             repo.flush()
         return updated
 
-    def delete(self, reference: str) -> Target:
+    def delete(self, reference: TargetRef) -> Target:
         with self.store.transaction() as tx:
             repo = TargetRepository(tx)
             target = repo.resolve(reference)
@@ -475,7 +517,7 @@ class TargetService:
             repo.flush()
         return target
 
-    def merge(self, keep_reference: str, other_reference: str) -> Target:
+    def merge(self, keep_reference: TargetRef, other_reference: TargetRef) -> Target:
         """Merge ``other`` into ``keep``: names, tags, lists, extras and all data move over."""
         with self.store.transaction() as tx:
             repo = TargetRepository(tx)

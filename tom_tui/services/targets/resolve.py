@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tom_tui.adapters.catalogs import DEFAULT_ORDER, catalog_names, make_catalog
+from tom_tui.adapters.catalogs import DEFAULT_ORDER
 from tom_tui.domain.errors import AdapterError, NotFoundError
 from tom_tui.domain.target import build_target
+from tom_tui.services.plugins import CATALOGS, make_catalog, plugin_names
 from tom_tui.services.targets.operations import OnDuplicate, TargetService
 from tom_tui.store.store import Store
 
@@ -44,7 +45,7 @@ class CatalogService:
     def order(self) -> list[str]:
         configured = (self.store.config.get("catalogs") or {}).get("order")
         names = list(configured) if isinstance(configured, list) else list(DEFAULT_ORDER)
-        installed = set(catalog_names())
+        installed = set(plugin_names(CATALOGS))
         return [name for name in names if name in installed]
 
     def resolve(self, name: str, catalog: str | None = None, add: bool = False) -> ResolveOutcome:

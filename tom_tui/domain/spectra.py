@@ -1,4 +1,4 @@
-"""A 1-D spectrum as tom-tui keeps it: arrays plus their units, never rescaled."""
+"""A 1-D spectrum as tom-tui keeps it: arrays plus their units (astropy unit strings), never rescaled."""
 
 from __future__ import annotations
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tom_tui.store.target_index import close_pairs, separation_arcsec_pairs
+from tom_tui.domain.sky import close_pairs, separation_arcsec
 
 
 def brute_force(ra: np.ndarray, dec: np.ndarray, radius: float) -> set[tuple[int, int]]:
     first, second = np.triu_indices(len(ra), k=1)
-    separation = separation_arcsec_pairs(ra[first], dec[first], ra[second], dec[second])
+    separation = separation_arcsec(ra[first], dec[first], ra[second], dec[second])
     keep = separation <= radius
     return set(zip(first[keep].tolist(), second[keep].tolist(), strict=True))
 
