@@ -1,17 +1,19 @@
-"""Fixtures shared by every test: a fresh store, and the switch for tests that need the internet."""
+"""Fixtures shared by every test: a fresh store, and the switch for tests that need the internet.
+
+A folder whose tests start from another store binds that one to ``store`` in its own conftest.py
+(the set-ups live in tests/support/stores.py)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support import stores
 from tom_tui.store.store import Store
 
 os.environ.setdefault("TZ", "UTC")
-DATA = Path(__file__).parent / "data"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,9 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    yield Store.init(tmp_path / "store")
+store = stores.empty_store
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ def test_edit_delete_merge(run: RunCommand) -> None:
     assert merged["aliases"] == ["two"]  # type: ignore[index]
     assert run("target", "delete", "one", input="n\n").exit_code == 1  # declined: nothing deleted
     assert run("target", "show", "two").exit_code == 0
-    assert run("target", "delete", "two", "--yes").exit_code == 0
+    assert run("target", "delete", "two", "--yes", "--alias-ok").exit_code == 0  # "two" is an alias
     assert run("target", "show", "one").exit_code == 1
 
 

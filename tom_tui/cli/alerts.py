@@ -11,7 +11,15 @@ from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app, stage_printer
+from tom_tui.cli.common import (
+    AppContext,
+    app_command,
+    emit_json,
+    handle_errors,
+    json_flag,
+    json_option,
+    stage_printer,
+)
 from tom_tui.cli.options import click_options, given_values
 
 # -- ingest --
@@ -29,9 +37,8 @@ def ingest() -> None:
 @click.option(
     "--workers", type=int, default=None, help="Processes decoding files (default: one per CPU, ≤ 4)."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@pass_app
-@handle_errors
+@json_option("Print the report as JSON.")
+@app_command
 def ingest_alerts(
     app: AppContext,
     paths: tuple[Path, ...],
@@ -52,13 +59,15 @@ def ingest_alerts(
         progress=stage_printer(),
     )
     _print_report(report.to_json(), as_json)
+    if report.unreadable_files:
+        # The readable files are ingested; the exit status tells scripts that some were not.
+        raise SystemExit(1)
 
 
 @ingest.command("yse")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@pass_app
-@handle_errors
+@json_option("Print the report as JSON.")
+@app_command
 def ingest_yse(app: AppContext, path: Path, as_json: bool) -> None:
     """Ingest a YSE-PZ transient upload dictionary (JSON)."""
     from tom_tui.services.alerts.yse import ingest_yse_file
@@ -72,7 +81,8 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
         return
     click.echo(
         f"{report['alerts']} alert(s): {report['created']} target(s) created, {report['updated']} updated, "
-        f"{report['filtered_out']} filtered out by rules; {report['photometry_points']} photometry point(s)"
+        f"{report['filtered_out']} filtered out by rules; {report['photometry_stored']} photometry point(s) "
+        f"added, {report['photometry_duplicates']} already stored, {report['photometry_replaced']} replaced"
     )
     for rule, count in sorted(report["rule_matches"].items()):
         click.echo(f"  rule {rule}: {count}")
@@ -89,7 +99,7 @@ def broker() -> None:
 
 
 @broker.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@json_flag
 @handle_errors
 def broker_list(as_json: bool) -> None:
     """Installed brokers and their query options."""
@@ -145,8 +155,7 @@ class _BrokerCommands(click.Group):
 
 
 def _query_callback(name: str, option_names: list[str]) -> Any:
-    @pass_app
-    @handle_errors
+    @app_command
     def run(app: AppContext, /, as_json: bool, dry_run: bool, **values: Any) -> None:
         from tom_tui.services.alerts.brokers import BrokerService
 
@@ -171,8 +180,7 @@ def _query_callback(name: str, option_names: list[str]) -> Any:
 
 
 def _import_callback(name: str, option_names: list[str]) -> Any:
-    @pass_app
-    @handle_errors
+    @app_command
     def run(
         app: AppContext,
         /,
@@ -210,9 +218,8 @@ def catalog() -> None:
 @click.argument("name")
 @click.option("--catalog", "catalog_name", help="Only this catalog (default: try them in order).")
 @click.option("--add", is_flag=True, help="Add the target (or update the one already there).")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def catalog_resolve(app: AppContext, name: str, catalog_name: str | None, add: bool, as_json: bool) -> None:
     """Look NAME up and show (or --add) the target it gives."""
     from tom_tui.services.targets.resolve import CatalogService
@@ -234,9 +241,8 @@ def catalog_resolve(app: AppContext, name: str, catalog_name: str | None, add: b
 
 
 @click.command("cron")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def cron(app: AppContext, as_json: bool) -> None:
     """Run every due job once (put `*/5 * * * * tom-tui --store DIR cron` in your crontab).
 
@@ -266,9 +272,8 @@ def jobs() -> None:
 
 
 @jobs.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def jobs_list(app: AppContext, as_json: bool) -> None:
     """Each job with its schedule, last run, status and counts."""
     from tom_tui.services.jobs.scheduler import JobService
@@ -291,9 +296,8 @@ def jobs_list(app: AppContext, as_json: bool) -> None:
 
 @jobs.command("run")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def jobs_run(app: AppContext, name: str, as_json: bool) -> None:
     """Run a job now (whether or not it is due)."""
     from tom_tui.domain.errors import TomError
@@ -316,9 +320,8 @@ def jobs_run(app: AppContext, name: str, as_json: bool) -> None:
 @jobs.command("log")
 @click.argument("name")
 @click.option("--runs", "limit", default=1, show_default=True, help="How many recent runs.")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def jobs_log(app: AppContext, name: str, limit: int, as_json: bool) -> None:
     """The log (and error, with traceback) of a job's recent runs."""
     from tom_tui.services.jobs.scheduler import JobService

@@ -5,16 +5,18 @@ Exit status: 0 success, 1 bad input or a failed operation (message on stderr), 2
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 import orjson
 
 from tom_tui.domain.errors import TomError, user_message
+from tom_tui.domain.text import terminal_safe
 from tom_tui.services.session import Store, open_store, resolve_store_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,6 +38,41 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def json_option(help_text: str | None = None) -> Callable[[F], F]:
+    """The ``--json`` flag every command that can print JSON takes (``as_json`` in the command)."""
+    return click.option("--json", "as_json", is_flag=True, help=help_text)
+
+
+json_flag = json_option()
+
+
+class TerminalSafeStream:
+    """A text stream that writes control characters (other than line breaks, tabs and colours)
+    as visible escapes: stored names or a server's words cannot drive the user's terminal."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(terminal_safe(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@contextlib.contextmanager
+def terminal_safe_output() -> Iterator[None]:
+    """Text written to stdout and stderr inside goes through :class:`TerminalSafeStream`
+    (JSON is written as bytes and escapes control characters itself)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafeStream(sys.stdout), TerminalSafeStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def emit_json(data: Any) -> None:
@@ -70,3 +107,9 @@ def handle_errors(function: F) -> F:
             fail(user_message(error) or str(error))
 
     return wrapper  # type: ignore[return-value]
+
+
+def app_command(function: F) -> F:
+    """What every command that works on the store wears: it is handed the :class:`AppContext`
+    first, and the errors a user can cause end it with a message and exit status 1."""
+    return pass_app(handle_errors(function))  # type: ignore[return-value]

@@ -9,10 +9,11 @@ from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
+from tom_tui.cli.common import AppContext, app_command, emit_json, json_flag, json_option
 from tom_tui.cli.options import add_click_options, option_values
 from tom_tui.domain.dataproducts import DataProduct
 from tom_tui.domain.errors import ValidationError
+from tom_tui.domain.photometry import JSON_FIELDS
 from tom_tui.services.data import products as data_service
 from tom_tui.services.data.export import ExportFormat, export_photometry, export_spectra
 from tom_tui.services.data.upload_options import UPLOAD_OPTIONS, upload_file
@@ -28,9 +29,8 @@ def data_group() -> None:
 @click.argument("target")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @add_click_options(UPLOAD_OPTIONS)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@pass_app
-@handle_errors
+@json_option("Print the result as JSON.")
+@app_command
 def upload_command(app: AppContext, /, target: str, file: Path, as_json: bool, **values: Any) -> None:
     """Copy FILE into the store as a data product of TARGET and process it (all or nothing)."""
     outcome = upload_file(app.store, target, file, option_values(UPLOAD_OPTIONS, values))
@@ -54,8 +54,11 @@ def upload_command(app: AppContext, /, target: str, file: Path, as_json: bool, *
                 f"(lines {shown}{more})",
                 err=True,
             )
-    if outcome.spectrum is not None:
-        spectrum = outcome.spectrum
+        for note in ingest.notes:
+            click.echo(f"  {note}", err=True)
+        for line in ingest.invalid_lines:
+            click.echo(f"  skipped: {line}", err=True)
+    for spectrum in outcome.spectra:
         click.echo(
             f"Spectrum {spectrum.id}: {spectrum.points} points, {spectrum.wavelength_min:.1f}–"
             f"{spectrum.wavelength_max:.1f} {spectrum.wavelength_unit}, flux unit "
@@ -78,9 +81,8 @@ def _product_line(product: DataProduct) -> str:
 @data_group.command("list")
 @click.argument("target", required=False)
 @click.option("--type", "data_type", help="Only products of this type.")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def list_command(app: AppContext, target: str | None, data_type: str | None, as_json: bool) -> None:
     """List data products, of one TARGET or all."""
     products = data_service.list_products(app.store, target, data_type)
@@ -97,9 +99,8 @@ def list_command(app: AppContext, target: str | None, data_type: str | None, as_
 
 @data_group.command("show")
 @click.argument("product_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def show_command(app: AppContext, product_id: int, as_json: bool) -> None:
     """Show one data product and what processing found in it."""
     product = data_service.get_product(app.store, product_id)
@@ -119,8 +120,7 @@ def show_command(app: AppContext, product_id: int, as_json: bool) -> None:
 
 @data_group.command("delete")
 @click.argument("product_id", type=int)
-@pass_app
-@handle_errors
+@app_command
 def delete_command(app: AppContext, product_id: int) -> None:
     """Delete a data product with its file and the photometry or spectrum it brought."""
     product = data_service.delete_product(app.store, product_id)
@@ -129,8 +129,7 @@ def delete_command(app: AppContext, product_id: int) -> None:
 
 @data_group.command("undo")
 @click.argument("upload_id", type=int)
-@pass_app
-@handle_errors
+@app_command
 def undo_command(app: AppContext, upload_id: int) -> None:
     """Remove exactly the photometry points of one upload (and restore points it replaced)."""
     upload = data_service.undo_photometry_upload(app.store, upload_id)
@@ -152,7 +151,9 @@ def undo_command(app: AppContext, upload_id: int) -> None:
     show_default=True,
 )
 @click.option(
-    "--spectra", is_flag=True, help="Export spectra (ecsv or fits, one file each) instead of photometry."
+    "--spectra",
+    is_flag=True,
+    help="Export spectra (ecsv, fits or tomtoolkit CSV, one file each) instead of photometry.",
 )
 @click.option(
     "-o",
@@ -161,9 +162,8 @@ def undo_command(app: AppContext, upload_id: int) -> None:
     required=True,
     help="Output file (a directory for spectra, or for snana/tomtoolkit with several targets).",
 )
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def export_command(
     app: AppContext,
     targets: tuple[str, ...],
@@ -190,23 +190,18 @@ def export_command(
     what = f"{report.spectra} spectra" if spectra else f"{report.points} points"
     click.echo(f"Exported {what} of {report.targets} targets to {', '.join(report.files) or output}.")
     if report.left_out:
-        click.echo(
-            f"{report.left_out} upper limits without a flux were left out (SNANA needs fluxes).", err=True
+        reason = (
+            "upper limits without a flux (SNANA needs fluxes)"
+            if export_format == "snana"
+            else "points with neither magnitude nor limit (TOM Toolkit needs one)"
         )
+        click.echo(f"{report.left_out} {reason} were left out.", err=True)
 
 
-POINT_COLUMNS = [
-    "mjd",
-    "filter",
-    "mag",
-    "magerr",
-    "limit",
-    "flux",
-    "fluxerr",
-    "telescope",
-    "instrument",
-    "source",
-]
+# The CSV keeps what was measured and where; the magnitude system, the detection flag and the
+# store's bookkeeping are in the --json output.
+JSON_ONLY_FIELDS = ("magsys", "detection", "upload_id", "product_id")
+POINT_COLUMNS = [name for name in JSON_FIELDS if name not in JSON_ONLY_FIELDS]
 
 
 def _cell(value: Any, digits: int) -> str:
@@ -221,10 +216,9 @@ def _cell(value: Any, digits: int) -> str:
 @click.argument("target")
 @click.option("--filter", "filters", multiple=True, help="Only this filter (repeatable).")
 @click.option("--since", "since_days", type=float, metavar="DAYS", help="Only points of the last DAYS days.")
-@click.option("--json", "as_json", is_flag=True, help="JSON list of points.")
+@json_option("JSON list of points.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
-@pass_app
-@handle_errors
+@app_command
 def photometry_command(
     app: AppContext,
     target: str,

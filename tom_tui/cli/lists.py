@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
-from tom_tui.cli.targets import json_flag
+from tom_tui.cli.common import AppContext, app_command, emit_json, json_flag
 from tom_tui.services.targets.lists import ListService
 
 
@@ -20,8 +19,7 @@ def list_group() -> None:
 @list_group.command("create")
 @click.argument("name")
 @click.option("--description", default="", help="What the list is for.")
-@pass_app
-@handle_errors
+@app_command
 def create_command(app: AppContext, name: str, description: str) -> None:
     """Create an empty list."""
     ListService(app.store).create(name, description)
@@ -39,8 +37,7 @@ def _membership_command(
     @list_group.command(command_name, help=help_text)
     @click.argument("name")
     @click.argument("targets", nargs=-1, required=True)
-    @pass_app
-    @handle_errors
+    @app_command
     def command(app: AppContext, name: str, targets: tuple[str, ...]) -> None:
         changed = change(ListService(app.store), name, list(targets))
         click.echo(done.format(count=len(changed), name=name))
@@ -65,8 +62,7 @@ remove_command = _membership_command(
 @list_group.command("show")
 @click.argument("name", required=False)
 @json_flag
-@pass_app
-@handle_errors
+@app_command
 def show_command(app: AppContext, name: str | None, as_json: bool) -> None:
     """Show one list's targets, or every list with its size."""
     service = ListService(app.store)
@@ -92,8 +88,7 @@ def show_command(app: AppContext, name: str | None, as_json: bool) -> None:
 
 @list_group.command("delete")
 @click.argument("name")
-@pass_app
-@handle_errors
+@app_command
 def delete_command(app: AppContext, name: str) -> None:
     """Delete a list (its targets stay)."""
     count = ListService(app.store).delete(name)

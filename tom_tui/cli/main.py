@@ -87,6 +87,10 @@ def cli(ctx: click.Context, store_path: str | None, low_bandwidth: bool) -> None
     Run with no command to open the TUI; every command below is scriptable.
     """
     ctx.obj = AppContext(store_path)
+    if ctx.invoked_subcommand is not None:
+        from tom_tui.cli.common import terminal_safe_output
+
+        ctx.with_resource(terminal_safe_output())
     if ctx.invoked_subcommand is None:
         from tom_tui.cli.common import handle_errors
 

@@ -7,12 +7,13 @@ option declarations, so a new facility's options appear here without touching th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app
+from tom_tui.cli.common import AppContext, app_command, emit_json, handle_errors, json_flag
 from tom_tui.cli.options import click_option
 from tom_tui.domain.options import Option, describe_options
 
@@ -75,7 +76,7 @@ def obs_group() -> None:
 
 
 @obs_group.command("facilities")
-@click.option("--json", "as_json", is_flag=True)
+@json_flag
 @handle_errors
 def facilities_command(as_json: bool) -> None:
     """List the installed facilities and their request options."""
@@ -116,9 +117,9 @@ def facilities_command(as_json: bool) -> None:
 @click.option("--every", "every_days", type=float, help="Cadence: repeat every N days.")
 @click.option("--repeat", "repeat_count", type=int, help="Cadence: number of requests in all (with --every).")
 @click.option("--until", help="Cadence: stop after this date (with --every).")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@click.option("--dry-run", is_flag=True, help="Print the facility and the payload to be sent; send nothing.")
+@json_flag
+@app_command
 def request_command(
     app: AppContext,
     /,
@@ -128,6 +129,7 @@ def request_command(
     every_days: float | None,
     repeat_count: int | None,
     until: str | None,
+    dry_run: bool,
     as_json: bool,
     **kwargs: Any,
 ) -> None:
@@ -135,6 +137,15 @@ def request_command(
     from tom_tui.domain.errors import ValidationError
     from tom_tui.services.observations.requests import ObservationService
 
+    if dry_run:
+        service = ObservationService(app.store)
+        preview = service.preview(target, facility_name, _facility_options(kwargs), template)
+        if as_json:
+            emit_json(preview.to_json())
+        else:
+            click.echo(f"Would send to {preview.facility} (nothing sent):")
+            click.echo(json.dumps(preview.payload, indent=2, ensure_ascii=True))
+        return
     cadence = None
     if every_days is not None:
         cadence = (every_days, repeat_count or 1_000_000, until)
@@ -156,9 +167,8 @@ def request_command(
 @click.option("--status", help="A status (PENDING, COMPLETED...), or open, terminal, failed.")
 @click.option("--facility", "facility_name")
 @click.option("--target")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def list_command(
     app: AppContext, status: str | None, facility_name: str | None, target: str | None, as_json: bool
 ) -> None:
@@ -178,9 +188,8 @@ def list_command(
 
 @obs_group.command("show")
 @click.argument("observation_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def show_command(app: AppContext, observation_id: int, as_json: bool) -> None:
     """Show one request: parameters, status history and data."""
     from tom_tui.services.observations.requests import ObservationService
@@ -209,8 +218,7 @@ def show_command(app: AppContext, observation_id: int, as_json: bool) -> None:
 
 @obs_group.command("cancel")
 @click.argument("observation_id", type=int)
-@pass_app
-@handle_errors
+@app_command
 def cancel_command(app: AppContext, observation_id: int) -> None:
     """Cancel a request that has not finished."""
     from tom_tui.services.observations.requests import ObservationService
@@ -221,9 +229,8 @@ def cancel_command(app: AppContext, observation_id: int) -> None:
 
 @obs_group.command("update")
 @click.option("--no-download", is_flag=True, help="Only poll statuses; fetch no data.")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def update_command(app: AppContext, no_download: bool, as_json: bool) -> None:
     """Poll every open request; download the data of completed ones; run due cadences."""
     from tom_tui.services.observations.requests import ObservationService
@@ -247,8 +254,7 @@ def update_command(app: AppContext, no_download: bool, as_json: bool) -> None:
 @click.argument("observation_id", type=int)
 @click.argument("status")
 @click.option("--detail", default="", help="Why (kept in the history).")
-@pass_app
-@handle_errors
+@app_command
 def status_command(app: AppContext, observation_id: int, status: str, detail: str) -> None:
     """Set the status of a manual observation by hand."""
     from tom_tui.services.observations.requests import ObservationService
@@ -262,8 +268,7 @@ def status_command(app: AppContext, observation_id: int, status: str, detail: st
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--telescope", required=True, help="Telescope, for raw/<telescope>/<night>/.")
 @click.option("--night", required=True, help="Night as YYYYMMDD (the evening's date).")
-@pass_app
-@handle_errors
+@app_command
 def attach_command(
     app: AppContext, observation_id: int, files: tuple[Path, ...], telescope: str, night: str
 ) -> None:
@@ -280,9 +285,8 @@ def attach_command(
 
 
 @obs_group.command("cadences")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def cadences_command(app: AppContext, as_json: bool) -> None:
     """List repeating requests."""
     from tom_tui.services.observations.requests import ObservationService
@@ -302,9 +306,8 @@ def cadences_command(app: AppContext, as_json: bool) -> None:
 
 @obs_group.command("followup")
 @click.option("--dry-run", is_flag=True, help="Show what would be requested; submit nothing.")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def followup_command(app: AppContext, dry_run: bool, as_json: bool) -> None:
     """Apply the [[followup]] rules of tom-tui.toml: request observations of qualifying targets."""
     from tom_tui.services.observations.followup import run_followup
@@ -330,8 +333,7 @@ def template_group() -> None:
 @click.argument("name")
 @click.option("--facility", "facility_name", required=True)
 @click.option("--description", default="")
-@pass_app
-@handle_errors
+@app_command
 def template_save_command(
     app: AppContext, /, name: str, facility_name: str, description: str, **kwargs: Any
 ) -> None:
@@ -345,9 +347,8 @@ def template_save_command(
 
 
 @template_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def template_list_command(app: AppContext, as_json: bool) -> None:
     """List templates."""
     from tom_tui.services.observations.requests import ObservationService
@@ -363,8 +364,7 @@ def template_list_command(app: AppContext, as_json: bool) -> None:
 
 @template_group.command("show")
 @click.argument("name")
-@pass_app
-@handle_errors
+@app_command
 def template_show_command(app: AppContext, name: str) -> None:
     """Show one template as JSON."""
     from tom_tui.services.observations.requests import ObservationService
@@ -374,8 +374,7 @@ def template_show_command(app: AppContext, name: str) -> None:
 
 @template_group.command("delete")
 @click.argument("name")
-@pass_app
-@handle_errors
+@app_command
 def template_delete_command(app: AppContext, name: str) -> None:
     """Delete a template (requests made from it keep their options)."""
     from tom_tui.services.observations.requests import ObservationService
@@ -399,9 +398,8 @@ def _hhmm(iso: str | None) -> str:
     default="nautical",
     show_default=True,
 )
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
+@json_flag
+@app_command
 def plan_command(
     app: AppContext,
     list_name: str,
@@ -439,46 +437,18 @@ def plan_command(
 @click.option("--site", help="Observatory name or LAT,LON,HEIGHT (default: [observatory] site).")
 @click.option("--night", help="Evening date YYYY-MM-DD (default: tonight at the site).")
 @click.option("--airmass", "airmass_limit", type=float, default=2.0, show_default=True)
-@pass_app
-@handle_errors
+@app_command
 def visibility_command(
     app: AppContext, target: str, site: str | None, night: str | None, airmass_limit: float
 ) -> None:
     """Altitude of TARGET through a night, with twilights, the Moon and the airmass limit."""
-    import math
     import shutil
 
-    import plotext as plt
-
-    from tom_tui.domain.clock import from_mjd
-    from tom_tui.services.observations.planning import target_track_for
+    from tom_tui.services.observations.planning import target_track_for, track_text
 
     track = target_track_for(app.store, target, site, night)
-    grid = track.grid
-    # Hours from local (mean solar) midnight keep the night in the middle of the plot anywhere on Earth.
-    midnight = grid.mid_mjd
-    hours = (grid.mjd - midnight) * 24.0
-    midnight_utc = from_mjd(midnight).strftime("%H:%M")
     columns, rows = shutil.get_terminal_size((100, 30))
-    plt.clear_figure()
-    plt.plotsize(min(columns, 140), max(15, min(rows - 2, 35)))
-    plt.plot(hours.tolist(), track.altitude.tolist(), label=track.target.name, color="cyan")
-    plt.plot(
-        hours.tolist(), grid.moon_alt.tolist(), label=f"Moon ({grid.moon_illumination:.0%})", color="gray"
-    )
-    limit = math.degrees(math.asin(1.0 / airmass_limit))
-    plt.hline(limit, "red")
-    for name, mjd in grid.twilights().items():
-        if mjd is not None and ("nautical" in name or "sun" in name):
-            plt.vline(float((mjd - midnight) * 24.0), "orange" if "sun" in name else "blue")
-    plt.ylim(0, 90)
-    plt.xlim(float(hours[0]), float(hours[-1]))
-    plt.xlabel(f"hours from local midnight ({midnight_utc} UTC)")
-    plt.ylabel("altitude (deg)")
-    plt.title(
-        f"{track.target.name} from {grid.site.name}, night of {grid.night} — red: airmass {airmass_limit:g}"
-    )
-    click.echo(plt.build())
+    click.echo(track_text(track, airmass_limit, min(columns, 140), max(15, min(rows - 2, 35))))
 
 
 def _attach_visibility() -> list[click.Command]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from tom_tui.cli.common import AppContext, handle_errors, pass_app
+from tom_tui.cli.common import AppContext, app_command
 
 
 def _terminal_size(width: int | None, height: int | None) -> tuple[int, int]:
@@ -41,8 +41,7 @@ def plot() -> None:
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG image instead.")
 @click.option("--width", type=int, help="Plot width in characters (default: terminal width).")
 @click.option("--height", type=int, help="Plot height in lines.")
-@pass_app
-@handle_errors
+@app_command
 def lightcurve_command(
     app: AppContext,
     target: str,
@@ -85,8 +84,7 @@ def lightcurve_command(
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG image instead.")
 @click.option("--width", type=int)
 @click.option("--height", type=int)
-@pass_app
-@handle_errors
+@app_command
 def spectrum_command(
     app: AppContext,
     target: str,

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import click
 
-from tom_tui.cli.common import AppContext, handle_errors, pass_app
+from tom_tui.cli.common import AppContext, app_command
 from tom_tui.services.session import init_store
 
 
 @click.command("init")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-@pass_app
-@handle_errors
+@app_command
 def init_command(app: AppContext, directory: Path | None) -> None:
     """Create a store (in DIRECTORY, else --store / $TOM_TUI_STORE / the default). Safe to repeat."""
     root = directory or app.store_path
@@ -23,8 +22,7 @@ def init_command(app: AppContext, directory: Path | None) -> None:
 
 @click.command("demo")
 @click.option("--no-tui", is_flag=True, help="Only build or refresh the demo store.")
-@pass_app
-@handle_errors
+@app_command
 def demo_command(app: AppContext, no_tui: bool) -> None:
     """Build (or refresh) a demo store from the simulated sky and open the TUI on it.
 

@@ -9,9 +9,17 @@ from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, emit_json, handle_errors, pass_app, stage_printer
-from tom_tui.domain.target import FIELD_HELP, NUMERIC_FIELDS, SCHEMES, TARGET_TYPES, Target
-from tom_tui.services.data.upload_options import parse_pairs
+from tom_tui.cli.common import AppContext, app_command, emit_json, json_flag, json_option, stage_printer
+from tom_tui.domain.angles import dec_sexagesimal, ra_sexagesimal
+from tom_tui.domain.options import parse_pairs
+from tom_tui.domain.target import (
+    FIELD_HELP,
+    NUMERIC_FIELDS,
+    SCHEMES,
+    TARGET_TYPES,
+    Target,
+    simplify_name,
+)
 from tom_tui.services.targets.operations import (
     SUMMARY_COLUMNS,
     OnDuplicate,
@@ -21,8 +29,6 @@ from tom_tui.services.targets.operations import (
 )
 
 ON_DUPLICATE = click.Choice([policy.value for policy in OnDuplicate])
-# One declaration of the --json flag that target and list commands share.
-json_flag = click.option("--json", "as_json", is_flag=True)
 
 
 def field_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,25 +106,20 @@ def build_filter(
     )
 
 
+def names_target_itself(reference: str, target: Target) -> bool:
+    """Whether ``reference`` is the target's id (``#12``) or its own name, not one of its aliases."""
+    text = reference.strip()
+    if text.startswith("#") and text[1:].isdigit():
+        return int(text[1:]) == target.id
+    return simplify_name(text) == simplify_name(target.name)
+
+
 def format_ra(ra: float | None) -> str:
-    if ra is None:
-        return "—"
-    hours = ra / 15.0
-    h = int(hours)
-    m = int((hours - h) * 60)
-    s = (hours - h - m / 60) * 3600
-    return f"{h:02d}:{m:02d}:{s:05.2f}"
+    return "—" if ra is None else ra_sexagesimal(ra)
 
 
 def format_dec(dec: float | None) -> str:
-    if dec is None:
-        return "—"
-    sign = "-" if dec < 0 else "+"
-    value = abs(dec)
-    d = int(value)
-    m = int((value - d) * 60)
-    s = (value - d - m / 60) * 3600
-    return f"{sign}{d:02d}:{m:02d}:{s:04.1f}"
+    return "—" if dec is None else dec_sexagesimal(dec)
 
 
 @click.group("target")
@@ -144,9 +145,8 @@ def target_group() -> None:
     show_default=True,
     help="When the name or position matches an existing target.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the stored target as JSON.")
-@pass_app
-@handle_errors
+@json_option("Print the stored target as JSON.")
+@app_command
 def add_command(
     app: AppContext,
     /,
@@ -200,9 +200,8 @@ def add_command(
 )
 @click.option("--desc", "descending", is_flag=True, help="Sort descending.")
 @click.option("--limit", type=int, default=None, help="Show at most this many targets.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (full targets) instead of a table.")
-@pass_app
-@handle_errors
+@json_option("Print JSON (full targets) instead of a table.")
+@app_command
 def list_command(
     app: AppContext,
     target_filter: TargetFilter,
@@ -278,8 +277,7 @@ def print_target(target: Target) -> None:
 @target_group.command("show")
 @click.argument("reference", metavar="NAME_OR_ALIAS")
 @json_flag
-@pass_app
-@handle_errors
+@app_command
 def show_command(app: AppContext, reference: str, as_json: bool) -> None:
     """Show one target (by name, alias or #id)."""
     target = TargetService(app.store).get(reference)
@@ -301,8 +299,7 @@ def show_command(app: AppContext, reference: str, as_json: bool) -> None:
 @click.option("--remove-list", multiple=True)
 @click.option("--extra", "extras", multiple=True, metavar="KEY=VALUE")
 @click.option("--remove-extra", multiple=True, metavar="KEY")
-@pass_app
-@handle_errors
+@app_command
 def edit_command(
     app: AppContext,
     /,
@@ -330,32 +327,41 @@ def edit_command(
         changes["type"] = target_type
     if scheme:
         changes["scheme"] = scheme
-    if add_alias or remove_alias:
-        changes["aliases"] = [a for a in current.aliases if a not in remove_alias] + list(add_alias)
-    if add_tag or remove_tag:
-        changes["tags"] = [t for t in current.tags if t not in remove_tag] + list(add_tag)
-    if add_list or remove_list:
-        changes["lists"] = [x for x in current.lists if x not in remove_list] + list(add_list)
+    # Additions and removals are applied to the target as stored when the edit commits, so that
+    # edits running at the same time keep each other's names, tags and lists.
+    add = {"aliases": add_alias, "tags": add_tag, "lists": add_list}
+    remove = {"aliases": remove_alias, "tags": remove_tag, "lists": remove_list}
     extra_changes: dict[str, Any] = dict(parse_extras(extras))
     extra_changes.update({key: None for key in remove_extra})
     if extra_changes:
         changes["extra"] = extra_changes
-    if not changes:
+    if not changes and not any(add.values()) and not any(remove.values()):
         raise click.UsageError("nothing to change; see `tom-tui target edit --help`")
-    updated = service.edit(f"#{current.id}", changes)
+    updated = service.edit(f"#{current.id}", changes, add=add, remove=remove)
     click.echo(f"Updated {updated.name} (#{updated.id})")
 
 
 @target_group.command("delete")
 @click.argument("reference", metavar="NAME_OR_ALIAS")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@pass_app
-@handle_errors
-def delete_command(app: AppContext, reference: str, yes: bool) -> None:
-    """Delete a target and everything stored about it."""
+@click.option("--yes", is_flag=True, help="Do not ask, when NAME_OR_ALIAS is the target's own name or #id.")
+@click.option("--alias-ok", is_flag=True, help="With --yes: do not ask for an alias either.")
+@app_command
+def delete_command(app: AppContext, reference: str, yes: bool, alias_ok: bool) -> None:
+    """Delete a target and everything stored about it.
+
+    Through an alias (after a merge, the merged target's old name) it says whose alias that is
+    and asks, even with --yes, unless --alias-ok is given too.
+    """
     service = TargetService(app.store)
     target = service.get(reference)
-    if not yes:
+    through_alias = not names_target_itself(reference, target)
+    if through_alias:
+        click.echo(
+            f"{reference!r} is an alias of {target.name} (#{target.id}); to delete without this "
+            f"question, name it {target.name!r} or #{target.id}, or add --alias-ok",
+            err=True,
+        )
+    if not yes or (through_alias and not alias_ok):
         click.confirm(f"Delete {target.name} (#{target.id}) and all its data?", abort=True)
     service.delete(f"#{target.id}")
     click.echo(f"Deleted {target.name}")
@@ -365,8 +371,7 @@ def delete_command(app: AppContext, reference: str, yes: bool) -> None:
 @click.argument("keep", metavar="KEEP")
 @click.argument("other", metavar="OTHER")
 @json_flag
-@pass_app
-@handle_errors
+@app_command
 def merge_command(app: AppContext, keep: str, other: str, as_json: bool) -> None:
     """Merge OTHER into KEEP: OTHER's names become aliases, its data moves over, OTHER goes."""
     merged = TargetService(app.store).merge(keep, other)
@@ -384,8 +389,7 @@ def merge_command(app: AppContext, keep: str, other: str, as_json: bool) -> None
 @click.option("--undo", "undo_id", metavar="IMPORT_ID", help="Undo an earlier import instead.")
 @click.option("--force", is_flag=True, help="With --undo: also discard changes made since the import.")
 @json_flag
-@pass_app
-@handle_errors
+@app_command
 def import_command(
     app: AppContext,
     path: Path | None,
@@ -434,8 +438,7 @@ def import_command(
 
 @target_group.command("imports")
 @json_flag
-@pass_app
-@handle_errors
+@app_command
 def imports_command(app: AppContext, as_json: bool) -> None:
     """List past imports (ids for --undo)."""
     from tom_tui.services.targets.imports import TargetImporter
@@ -455,8 +458,7 @@ def imports_command(app: AppContext, as_json: bool) -> None:
 @target_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @filter_options
-@pass_app
-@handle_errors
+@app_command
 def export_command(app: AppContext, path: Path, target_filter: TargetFilter) -> None:
     """Export targets to a TOM Toolkit target CSV (re-importable)."""
     from tom_tui.services.targets.csv_files import write_target_csv

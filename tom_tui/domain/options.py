@@ -203,3 +203,14 @@ def resolve_options(options: Sequence[Option], raw: Mapping[str, Any], owner: st
 def describe_options(options: Iterable[Option]) -> list[dict[str, Any]]:
     """The option declarations as JSON."""
     return [option.describe() for option in options]
+
+
+def parse_pairs(pairs: Iterable[str], flag: str, shape: str) -> dict[str, str]:
+    """``KEY=VALUE`` pairs → a dict; ``flag`` and ``shape`` name them in the error."""
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key.strip():
+            raise ValidationError(f"{flag} {pair!r}: expected {shape}")
+        parsed[key.strip()] = value
+    return parsed

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any, TypedDict
 
 from tom_tui.domain.errors import ValidationError
+from tom_tui.domain.text import strip_control, strip_control_in
 
 SIDEREAL = "SIDEREAL"
 NON_SIDEREAL = "NON_SIDEREAL"
@@ -277,7 +278,7 @@ class Target:
 def _clean_names(values: Iterable[str], what: str) -> list[str]:
     cleaned: list[str] = []
     for value in values:
-        text = str(value).strip()
+        text = strip_control(str(value)).strip()
         if not text:
             raise ValidationError(f"{what}: empty value")
         if text not in cleaned:
@@ -291,7 +292,7 @@ def build_target(fields: dict[str, Any]) -> Target:
     Every problem is reported at once, one line per field, naming the value and what was expected.
     """
     problems: list[str] = []
-    name = str(fields.get("name") or "").strip()
+    name = strip_control(str(fields.get("name") or "")).strip()
     if not name:
         problems.append("name: missing; every target needs a name")
     target_type, scheme = _type_and_scheme(fields, problems)
@@ -392,9 +393,9 @@ def _name_lists(fields: dict[str, Any], name: str, problems: list[str]) -> _Name
 def _clean_extra(raw_extra: dict[Any, Any], problems: list[str]) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     for key, value in raw_extra.items():
-        clean_key = str(key).strip()
+        clean_key = strip_control(str(key)).strip()
         if not clean_key:
             problems.append("extra: empty key; expected KEY=VALUE")
             continue
-        extra[clean_key] = parse_extra_value(value)
+        extra[clean_key] = parse_extra_value(strip_control_in(value))
     return extra

@@ -10,6 +10,7 @@ through :class:`tom_tui.services.alerts.brokers.BrokerService`, the same code as
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import orjson
@@ -22,7 +23,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tom_tui.domain.errors import ValidationError
-from tom_tui.screens.base import TomModal, TomScreen
+from tom_tui.screens.base import TomModal, TomScreen, user_text
 from tom_tui.screens.options_form import OptionsForm
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.services.alerts.brokers import BrokerService, GenericAlert, IngestReport, broker_names
@@ -31,18 +32,18 @@ COLUMNS = ("✓", "id", "name", "RA", "Dec", "mag", "class", "MJD")
 BATCH = 25
 
 
+@dataclass
 class AlertsFetched(Message):
     """A batch of results of query number ``query``; ``done`` on the last one."""
 
-    def __init__(self, query: int, alerts: list[GenericAlert], done: bool) -> None:
-        super().__init__()
-        self.query, self.alerts, self.done = query, alerts, done
+    query: int
+    alerts: list[GenericAlert]
+    done: bool
 
 
+@dataclass
 class AlertsImported(Message):
-    def __init__(self, report: IngestReport) -> None:
-        super().__init__()
-        self.report = report
+    report: IngestReport
 
 
 class AlertsScreen(TomScreen):
@@ -250,11 +251,11 @@ class AlertsScreen(TomScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
-        if event.state is WorkerState.ERROR:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
             self.running = False
             self.query_one(
                 "#alerts-status", StatusLine
-            ).text = f"{event.worker.name} failed: {event.worker.error}"
+            ).text = f"{event.worker.name} failed: {user_text(event.worker.error)}"
 
     def action_focus_broker(self) -> None:
         self.query_one("#alerts-broker", Select).focus()
@@ -286,7 +287,9 @@ class AlertDetail(TomModal):
             self.alert.raw, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str
         ).decode()
         with Vertical(id="alert-dialog", classes="dialog"):
-            yield Static(f"{self.alert.name} ({self.alert.broker})   Esc closes", classes="dialog-title")
+            yield Static(
+                f"{self.alert.name} ({self.alert.broker})   Esc closes", classes="dialog-title", markup=False
+            )
             with VerticalScroll():
                 yield Static(summary, markup=False)
                 yield Static(raw, markup=False)

@@ -15,12 +15,16 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 from textual.worker_manager import WorkerManager
 
-from tom_tui.domain.errors import user_message
-from tom_tui.screens.base import StoreChanged
+from tom_tui.domain.errors import ValidationError, user_message
+from tom_tui.domain.text import escape_control
+from tom_tui.screens.base import StoreChanged, user_text
+from tom_tui.screens.bindings import declared_bindings, keymap_conflicts
 from tom_tui.screens.host import TomHost
 from tom_tui.screens.registry import SCREENS, ScreenEntry, load_class, screen_entry
 from tom_tui.services.session import Store, store_label
@@ -131,7 +135,23 @@ class TomApp(TomHost):
         }
         if self.keymap:
             self.set_keymap(self.keymap)
+            # The first screen is mounted before this runs: check it here, later ones on mount.
+            self.check_keymap(self.screen)
         self.set_interval(self.poll_seconds, self.check_store, name="store poll")
+
+    def check_keymap(self, node: Any) -> None:
+        """Report each remapped key that would take a key another binding of ``node`` (a screen,
+        checked when it is mounted) or of the app uses, and keep the default for it instead."""
+        declared = declared_bindings(self)
+        if node is not self:
+            declared = [*declared_bindings(node), *declared]
+        conflicts = keymap_conflicts(declared, self.keymap)
+        for conflict in conflicts:
+            self.report_error(ValidationError(conflict.message), "Keys")
+        if conflicts:
+            dropped = {conflict.binding_id for conflict in conflicts}
+            self.keymap = {k: v for k, v in self.keymap.items() if k not in dropped}
+            self.set_keymap(self.keymap)
 
     # -- store changes --
     def check_store(self) -> None:
@@ -145,12 +165,39 @@ class TomApp(TomHost):
     # -- errors: the one place worker failures end up --
     def report_error(self, error: BaseException, where: str = "") -> None:
         """The one sentence the CLI would print: a TomError's text, else "unexpected ..." (logged)."""
-        message = user_message(error)
-        if message is None:
-            message = f"unexpected {type(error).__name__}: {error}"
+        if user_message(error) is None:
             self.log.error("".join(traceback.format_exception(error)))
+        message = user_text(error)
         self.errors.append(message)
         self.notify(message, title=where or "Error", severity="error", timeout=8)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        # Every notification is built from data (names, paths, a server's error), where square
+        # brackets are text: "add a token under [lco]" must not lose "[lco]" to markup.
+        # A server's words or a stored name may hold escape sequences: shown, never obeyed.
+        super().notify(
+            escape_control(message),
+            title=escape_control(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    async def _dispatch_message(self, message: Message) -> None:
+        # Keys run their actions here: Textual would end the app on an exception in one (see
+        # TomScreenMixin._dispatch_message). Shown instead, and the app goes on.
+        try:
+            await super()._dispatch_message(message)
+        except Exception as error:  # every failure is shown; bugs are logged too
+            self.report_error(error, "tom-tui")
 
     # -- actions --
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

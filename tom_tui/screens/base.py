@@ -3,21 +3,41 @@ notification. Worker failures need nothing here: the app reports every failed wo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from textual import on
+from textual.events import Mount
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
+from tom_tui.domain.errors import user_message
 from tom_tui.screens.host import TomHost
 
 
+def user_text(error: BaseException) -> str:
+    """The sentence the CLI prints for ``error``; a bug shows as "unexpected <type>: <text>"."""
+    message = user_message(error)
+    return message if message is not None else f"unexpected {type(error).__name__}: {error}"
+
+
+def plain(text: object) -> str:
+    """``text`` made safe to show where Textual reads markup: ``[lco]`` stays ``[lco]``.
+
+    A text built from data (a name, an error, a file path) shown in a widget that reads markup
+    goes through this, or square brackets in it would be taken for styles and vanish.
+    Notifications need nothing: the app shows them without markup.
+    """
+    return escape(str(text))
+
+
+@dataclass
 class StoreChanged(Message):
     """Another process (or this one) committed to the store; ``generation`` is the new count."""
 
-    def __init__(self, generation: int) -> None:
-        super().__init__()
-        self.generation = generation
+    generation: int
 
 
 class TomScreenMixin:
@@ -43,6 +63,20 @@ class TomScreenMixin:
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Screens may react to their workers' states; failures are already reported by the app."""
+
+    @on(Mount)
+    def check_remapped_keys(self) -> None:
+        if self.tom_app.keymap:
+            self.tom_app.check_keymap(self)
+
+    async def _dispatch_message(self, message: Message) -> None:
+        # Textual ends the app on an exception in a message handler or a key's action, and stops
+        # the failing screen's message loop. A user action must never end tom-tui: the failure is
+        # shown as the sentence the CLI prints and the screen goes on handling keys.
+        try:
+            await super()._dispatch_message(message)  # type: ignore[misc]
+        except Exception as error:  # every failure is shown; bugs are logged too
+            self.tom_app.report_error(error, type(self).__name__)
 
 
 class TomScreen(TomScreenMixin, Screen[Any]):

@@ -1,6 +1,7 @@
-"""The command palette: every key binding of the current screen and of the app, as namespaced
-commands ("targets: add", "app: quit"), plus "go: <screen>" and any extra commands a screen
-offers through ``palette_commands()``.
+"""The command palette: every key binding of the current screen, of each tom-tui widget on it
+(the light curve, spectra and data panels of a target, the target table) and of the app, as
+namespaced commands ("targets: add", "data: upload a file to this target", "app: quit"), plus
+"go: <screen>" and any extra commands a screen offers through ``palette_commands()``.
 
 Commands come from the bindings themselves, so a new binding is in the palette without anyone
 having to remember to add it.
@@ -35,6 +36,7 @@ def commands_for(screen: Any, app: Any) -> list[PaletteCommand]:
             continue
         title = f"{screen_namespace}: {binding.tooltip or binding.description.lower()}"
         commands.append((title, key_help(binding), partial(screen.run_action, binding.action)))
+    commands.extend(widget_commands(screen))
     extra = getattr(screen, "palette_commands", None)
     if callable(extra):
         commands.extend(extra())
@@ -51,6 +53,18 @@ def commands_for(screen: Any, app: Any) -> list[PaletteCommand]:
             continue
         title = f"app: {binding.tooltip or binding.description.lower()}"
         commands.append((title, key_help(binding), partial(app.run_action, binding.action)))
+    return commands
+
+
+def widget_commands(screen: Any) -> list[PaletteCommand]:
+    """The bindings of every tom-tui widget on ``screen``, run on that widget (a panel in a tab
+    that is not showing included: the palette reaches what no key reaches from here)."""
+    commands: list[PaletteCommand] = []
+    for widget in screen.query("*"):
+        for binding in bindings_of(widget) if type(widget).__module__.startswith("tom_tui.") else []:
+            namespace = getattr(widget, "PALETTE_NAMESPACE", None) or (binding.id or "panel").split(".")[0]
+            title = f"{namespace}: {binding.tooltip or binding.description.lower()}"
+            commands.append((title, key_help(binding), partial(widget.run_action, binding.action)))
     return commands
 
 

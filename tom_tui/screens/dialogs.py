@@ -62,7 +62,9 @@ class OptionPicker(TomModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog", classes="dialog"):
-            yield Static(f"{self.title_text}  (Enter chooses, Esc cancels)", classes="dialog-title")
+            yield Static(
+                f"{self.title_text}  (Enter chooses, Esc cancels)", classes="dialog-title", markup=False
+            )
             if self.options:
                 yield OptionList(
                     *(Option(label, id=value) for value, label in self.options), id="picker-options"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from tom_tui.domain.angles import dec_sexagesimal, ra_sexagesimal
+
 SCHEME_SHORT = {
     "MPC_MINOR_PLANET": "minor pl.",
     "MPC_COMET": "comet",
@@ -17,24 +19,13 @@ def _missing(value: float | None) -> bool:
 
 
 def ra_hms(ra_deg: float | None) -> str:
-    """``HH:MM:SS.ss`` from degrees, rounded without ever showing 60 seconds."""
-    if ra_deg is None or _missing(ra_deg):
-        return ""
-    centiseconds = round(ra_deg / 15.0 * 3600.0 * 100.0) % (24 * 3600 * 100)
-    hours, rest = divmod(centiseconds, 360000)
-    minutes, rest = divmod(rest, 6000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}"
+    """``HH:MM:SS.ss`` from degrees (the CLI's formatter), empty when unknown."""
+    return "" if ra_deg is None or _missing(ra_deg) else ra_sexagesimal(ra_deg)
 
 
 def dec_dms(dec_deg: float | None) -> str:
-    """``±DD:MM:SS.s`` from degrees."""
-    if dec_deg is None or _missing(dec_deg):
-        return ""
-    sign = "-" if dec_deg < 0 else "+"
-    deciseconds = round(abs(dec_deg) * 36000.0)
-    degrees, rest = divmod(deciseconds, 36000)
-    minutes, rest = divmod(rest, 600)
-    return f"{sign}{degrees:02d}:{minutes:02d}:{rest // 10:02d}.{rest % 10}"
+    """``±DD:MM:SS.s`` from degrees (the CLI's formatter), empty when unknown."""
+    return "" if dec_deg is None or _missing(dec_deg) else dec_sexagesimal(dec_deg)
 
 
 def degrees(value: float | None, places: int = 5) -> str:

@@ -16,6 +16,7 @@ class TomHost(App[None]):
 
     store: Store
     errors: list[str]  # every error shown to the user, newest last
+    keymap: dict[str, str]  # binding id -> key, from [tui.keys] in the store config
 
     @property
     def store_label(self) -> str:
@@ -24,6 +25,10 @@ class TomHost(App[None]):
 
     def report_error(self, error: BaseException, where: str = "") -> None:
         """Show ``error`` to the user as one sentence; log anything that is not a TomError."""
+        raise NotImplementedError
+
+    def check_keymap(self, node: object) -> None:
+        """Report remapped keys that take a key another binding of ``node`` or the app uses."""
         raise NotImplementedError
 
     def check_store(self) -> None:

@@ -3,6 +3,7 @@ job's log, or run it now (in a worker, through the same runner as ``tom-tui jobs
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -21,16 +22,15 @@ from tom_tui.services.jobs.scheduler import JobService
 COLUMNS = ("job", "kind", "schedule", "last run", "status", "counts", "next due")
 
 
+@dataclass
 class JobsLoaded(Message):
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
-        super().__init__()
-        self.rows = rows
+    rows: list[dict[str, Any]]
 
 
+@dataclass
 class JobFinished(Message):
-    def __init__(self, name: str, run: JobRun | None) -> None:
-        super().__init__()
-        self.name, self.run = name, run
+    name: str
+    run: JobRun | None
 
 
 def counts_text(counts: dict[str, int]) -> str:

@@ -7,6 +7,7 @@ seen on reload (made here, by ``obs update`` or by a cron job) pop up as notific
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -29,24 +30,21 @@ STATUS_FILTERS = ("all", "open", "completed", "failed")
 COLUMNS = ("id", "target", "facility", "status", "scheduled (UTC)", "data")
 
 
+@dataclass
 class ObservationsLoaded(Message):
-    def __init__(self, records: list[ObservationRecord]) -> None:
-        super().__init__()
-        self.records = records
+    records: list[ObservationRecord]
 
 
+@dataclass
 class ObservationDataLoaded(Message):
     """The lines saying where a request's data products are, ready to show."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
+@dataclass
 class ObservationsPolled(Message):
-    def __init__(self, summary: UpdateSummary) -> None:
-        super().__init__()
-        self.summary = summary
+    summary: UpdateSummary
 
 
 def matches(record: ObservationRecord, status: str, facility: str | None, text: str) -> bool:
@@ -205,7 +203,7 @@ class ObservationsScreen(TomScreen):
         def submitted(_: int | None) -> None:
             self.load()
 
-        self.app.push_screen(RequestFormScreen(f"#{record.target_id}" if record else ""), submitted)
+        self.app.push_screen(RequestFormScreen(record.target_name if record else ""), submitted)
 
     @on(DataTable.RowSelected)
     def show(self, event: DataTable.RowSelected) -> None:
@@ -322,7 +320,6 @@ class RequestFormScreen(TomModal):
     def __init__(self, target_ref: str = "") -> None:
         super().__init__()
         self.target_ref = target_ref
-        self.option_names: list[str] = []
         self.facility_shown: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -332,11 +329,11 @@ class RequestFormScreen(TomModal):
         names = list(plugin_names(FACILITIES))
         with Vertical(id="target-form", classes="dialog"):
             yield Static("Request an observation   (ctrl+s submits, Esc cancels)", classes="dialog-title")
-            yield Static("", id="form-error", classes="field-error")
+            yield Static("", id="form-error", classes="field-error", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label("target", classes="field-label")
                 yield TomInput(self.target_ref, placeholder="name, alias or #id", id="field-target")
-            yield Static("", id="error-target", classes="field-error")
+            yield Static("", id="error-target", classes="field-error", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label("facility", classes="field-label")
                 yield Select(
@@ -366,7 +363,6 @@ class RequestFormScreen(TomModal):
         container = self.query_one("#form-fields", VerticalScroll)
         await container.remove_children()
         options = ObservationService(self.tom_app.store).facility(facility_name).options
-        self.option_names = [option.name for option in options]
         await container.mount(OptionsForm(options))
 
     def show_problems(self, problems: list[str]) -> None:

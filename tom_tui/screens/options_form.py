@@ -68,7 +68,7 @@ class OptionsForm(Vertical):
             with Horizontal(classes="option-row field-row"):
                 yield Label(label, classes="option-label field-label")
                 yield self._field(option)
-            yield Static("", id=f"{self.error_prefix}{option.name}", classes="field-error")
+            yield Static("", id=f"{self.error_prefix}{option.name}", classes="field-error", markup=False)
 
     def _field(self, option: Option) -> Widget:
         widget_id = f"{self.field_prefix}{option.name}"

@@ -8,8 +8,8 @@ code as ``tom-tui plan``); ``[`` and ``]`` move a night back and forth.
 from __future__ import annotations
 
 import datetime as dt
-import math
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,10 +20,17 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual_plotext import PlotextPlot
 
 from tom_tui.domain.target import TargetRef
-from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
+from tom_tui.screens.base import StoreChanged, TomModal, TomScreen, plain
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
-from tom_tui.services.observations.planning import NightPlan, Track, plan_list, target_track_for
+from tom_tui.services.observations.planning import (
+    NightPlan,
+    Track,
+    draw_track,
+    plan_list,
+    target_track_for,
+    track_note,
+)
 
 COLUMNS = ("target", "rise", "set", "best", "airmass", "hours", "moon°")
 
@@ -32,10 +39,9 @@ def hhmm(iso: str | None) -> str:
     return iso[11:16] if iso else "-"
 
 
+@dataclass
 class PlanComputed(Message):
-    def __init__(self, plan: NightPlan) -> None:
-        super().__init__()
-        self.plan = plan
+    plan: NightPlan
 
 
 class PlanScreen(TomScreen):
@@ -169,10 +175,9 @@ class PlanScreen(TomScreen):
         )
 
 
+@dataclass
 class TrackComputed(Message):
-    def __init__(self, track: Track) -> None:
-        super().__init__()
-        self.track = track
+    track: Track
 
 
 class TrackScreen(TomModal):
@@ -205,20 +210,14 @@ class TrackScreen(TomModal):
     @on(TrackComputed)
     def draw(self, message: TrackComputed) -> None:
         track = message.track
-        grid = track.grid
-        hours: list[Any] = ((grid.mjd - grid.mid_mjd) * 24.0).tolist()
         plot = self.query_one(PlotextPlot).plt
         plot.clear_figure()
-        plot.plot(hours, track.altitude.tolist(), label=track.target.name)
-        plot.plot(hours, grid.moon_alt.tolist(), label=f"Moon {grid.moon_illumination:.0%}")
-        plot.hline(math.degrees(math.asin(1.0 / self.airmass_limit)))
-        for name, mjd in grid.twilights().items():
-            if mjd is not None and ("nautical" in name or "sun" in name):
-                plot.vline(float((mjd - grid.mid_mjd) * 24.0))
-        plot.ylim(0, 90)
-        plot.xlabel("hours from local midnight")
-        plot.ylabel("altitude °")
+        draw_track(plot, track, self.airmass_limit)
+        note = track_note(track)
         self.query_one("#track-title", Static).update(
-            f"{track.target.name} from {grid.site.name}, night of {grid.night}   (Esc closes)"
+            plain(
+                f"{track.target.name} from {track.grid.site.name}, night of {track.grid.night}"
+                f"{': ' + note if note else ''}   (Esc closes)"
+            )
         )
         self.query_one(PlotextPlot).refresh()

@@ -7,6 +7,7 @@ into a known one, as duplicate protection says). Dismisses with the new target's
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import orjson
@@ -15,9 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Footer, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from tom_tui.screens.base import TomModal
+from tom_tui.screens.base import TomModal, user_text
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.services.plugins import CATALOGS, plugin_names
 from tom_tui.services.targets.resolve import CatalogService, ResolveOutcome
@@ -25,17 +27,19 @@ from tom_tui.services.targets.resolve import CatalogService, ResolveOutcome
 ANY_CATALOG = "any"
 
 
+@dataclass
 class NameResolved(Message):
-    def __init__(self, outcome: ResolveOutcome) -> None:
-        super().__init__()
-        self.outcome = outcome
+    outcome: ResolveOutcome
 
 
 class ResolveScreen(TomModal):
     """Look a name up in SIMBAD, NED, TNS, MPC or JPL Horizons, then add it."""
 
     PALETTE_NAMESPACE = "resolve"
+    # Escape cancels a running lookup first (it can wait on the network for a long time), and
+    # closes the dialog otherwise; the footer shows whichever applies.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel_lookup", "Cancel lookup", id="resolve.stop", tooltip="cancel the lookup"),
         Binding("escape", "cancel", "Close", id="resolve.close"),
         Binding("ctrl+n", "add", "Add target", id="resolve.add", tooltip="add the previewed target"),
     ]
@@ -51,6 +55,7 @@ class ResolveScreen(TomModal):
         super().__init__()
         self.initial = name
         self.outcome: ResolveOutcome | None = None
+        self.looking_up = False
 
     def compose(self) -> ComposeResult:
         options = [(ANY_CATALOG, ANY_CATALOG), *((n, n) for n in plugin_names(CATALOGS))]
@@ -63,6 +68,7 @@ class ResolveScreen(TomModal):
                     options, value=ANY_CATALOG, allow_blank=False, id="resolve-catalog", compact=True
                 )
             yield Static("", id="resolve-preview", markup=False)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#resolve-name", Input).focus()
@@ -74,17 +80,40 @@ class ResolveScreen(TomModal):
             return
         catalog = str(self.query_one("#resolve-catalog", Select).value)
         self.outcome = None
-        self.query_one("#resolve-preview", Static).update(f"looking up {name}…")
+        self.query_one("#resolve-preview", Static).update(f"looking up {name}…  (Esc cancels)")
         self.resolve(name, None if catalog == ANY_CATALOG else catalog, add=False)
 
-    @work(thread=True, exclusive=True, group="resolve", name="resolve name")
     def resolve(self, name: str, catalog: str | None, add: bool) -> None:
-        self.post_message(
-            NameResolved(CatalogService(self.tom_app.store).resolve(name, catalog=catalog, add=add))
-        )
+        self.looking_up = True
+        self.refresh_bindings()
+        self.run_resolve(name, catalog, add)
+
+    @work(thread=True, exclusive=True, group="resolve", name="resolve name")
+    def run_resolve(self, name: str, catalog: str | None, add: bool) -> None:
+        outcome = CatalogService(self.tom_app.store).resolve(name, catalog=catalog, add=add)
+        if not get_current_worker().is_cancelled:
+            self.post_message(NameResolved(outcome))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_lookup":
+            return self.looking_up
+        if action == "cancel":
+            return not self.looking_up
+        return True
+
+    def action_cancel_lookup(self) -> None:
+        """Stop waiting for the catalogs (a request already on the wire finishes; its answer is dropped)."""
+        self.workers.cancel_group(self, "resolve")
+        self.lookup_finished()
+        self.query_one("#resolve-preview", Static).update("lookup cancelled; Enter tries again, Esc closes")
+
+    def lookup_finished(self) -> None:
+        self.looking_up = False
+        self.refresh_bindings()
 
     @on(NameResolved)
     def show(self, message: NameResolved) -> None:
+        self.lookup_finished()
         outcome = message.outcome
         if outcome.action != "previewed":
             self.notify(f"{outcome.fields['name']}: {outcome.action} (#{outcome.target_id})", title="Resolve")
@@ -103,7 +132,10 @@ class ResolveScreen(TomModal):
             return
         self.resolve(self.outcome.name, self.outcome.catalog, add=True)
 
-    def on_worker_state_changed(self, event: Any) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
-        if getattr(event.worker, "error", None) is not None:
-            self.query_one("#resolve-preview", Static).update(str(event.worker.error))
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.lookup_finished()
+            self.query_one("#resolve-preview", Static).update(
+                f"{user_text(event.worker.error)}\n\nEnter tries again, Esc closes"
+            )

@@ -8,6 +8,7 @@ generation changes (a cron job or another process added data).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,9 +31,14 @@ from tom_tui.services.session import Store
 STORE_POLL_SECONDS = 2.0
 
 
-class _StoreWatching(Widget):
-    """Reloads when any process commits to the store (one small file read per poll)."""
+class StoreWatchingPanel(Widget):
+    """A tab's panel that reloads when any process commits to the store (one small file read per
+    poll). Its one-line status (a Static with class ``panel-status``) sits above what it shows."""
 
+    DEFAULT_CSS = """
+    StoreWatchingPanel { height: 1fr; }
+    StoreWatchingPanel .panel-status { height: 1; color: $text-muted; }
+    """
     can_focus = True
 
     def __init__(self, target_id: int) -> None:
@@ -64,20 +70,15 @@ class _StoreWatching(Widget):
 
 
 # -- light curve --
+@dataclass
 class LightCurvePrepared(Message):
-    def __init__(self, data: LightCurveData, generation: int) -> None:
-        super().__init__()
-        self.data = data
-        self.generation = generation
+    data: LightCurveData
+    generation: int
 
 
-class LightCurvePanel(_StoreWatching):
+class LightCurvePanel(StoreWatchingPanel):
     """The target's light curve: magnitudes (inverted axis) or flux, ▽ for upper limits."""
 
-    DEFAULT_CSS = """
-    LightCurvePanel { height: 1fr; }
-    LightCurvePanel #lightcurve-status { height: 1; color: $text-muted; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "toggle_flux", "Flux/mag", id="lightcurve.flux", tooltip="plot flux or magnitude"),
         Binding(
@@ -92,7 +93,7 @@ class LightCurvePanel(_StoreWatching):
         self.data: LightCurveData | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("loading photometry…", id="lightcurve-status")
+        yield Static("loading photometry…", id="lightcurve-status", classes="panel-status", markup=False)
         yield PlotextPlot(id="lightcurve-plot")
 
     def reload(self) -> None:
@@ -143,24 +144,17 @@ class LightCurvePanel(_StoreWatching):
 
 
 # -- spectra --
+@dataclass
 class SpectraLoaded(Message):
-    def __init__(
-        self, records: list[SpectrumRecord], shown: SpectrumPlotData | None, index: int, generation: int
-    ):
-        super().__init__()
-        self.records = records
-        self.shown = shown
-        self.index = index
-        self.generation = generation
+    records: list[SpectrumRecord]
+    shown: SpectrumPlotData | None
+    index: int
+    generation: int
 
 
-class SpectrumPanel(_StoreWatching):
+class SpectrumPanel(StoreWatchingPanel):
     """One spectrum at a time; [ and ] step through the target's spectra."""
 
-    DEFAULT_CSS = """
-    SpectrumPanel { height: 1fr; }
-    SpectrumPanel #spectrum-status { height: 1; color: $text-muted; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "left_square_bracket,comma",
@@ -180,7 +174,7 @@ class SpectrumPanel(_StoreWatching):
         self.records: list[SpectrumRecord] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("loading spectra…", id="spectrum-status")
+        yield Static("loading spectra…", id="spectrum-status", classes="panel-status", markup=False)
         yield PlotextPlot(id="spectrum-plot")
 
     def reload(self) -> None:
@@ -225,27 +219,24 @@ class SpectrumPanel(_StoreWatching):
 
 
 # -- data products --
+@dataclass
 class ProductsLoaded(Message):
-    def __init__(self, products: list[DataProduct], generation: int) -> None:
-        super().__init__()
-        self.products = products
-        self.generation = generation
+    products: list[DataProduct]
+    generation: int
 
 
+@dataclass
 class DataChanged(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
 PRODUCT_COLUMNS = ("id", "type", "file", "bytes", "created", "photometry/spectrum")
 
 
-class DataProductsPanel(_StoreWatching):
+class DataProductsPanel(StoreWatchingPanel):
     """The target's data products: u uploads a file, d deletes one, z undoes its photometry."""
 
     DEFAULT_CSS = """
-    DataProductsPanel { height: 1fr; }
     DataProductsPanel DataTable { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -259,7 +250,7 @@ class DataProductsPanel(_StoreWatching):
         self.products: list[DataProduct] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("loading data products…", id="products-status")
+        yield Static("loading data products…", id="products-status", markup=False)
         table: DataTable[str] = DataTable(id="products-table", cursor_type="row", zebra_stripes=True)
         yield table
 

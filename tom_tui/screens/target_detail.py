@@ -6,6 +6,7 @@ The "Overview" tab is ours; other tabs (light curve, spectra, data products...) 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.console import Group
@@ -26,10 +27,9 @@ from tom_tui.screens.registry import TARGET_TABS, load_class
 from tom_tui.services.targets.operations import TargetService
 
 
+@dataclass
 class TargetFetched(Message):
-    def __init__(self, target: Target | None) -> None:
-        super().__init__()
-        self.target = target  # None: it no longer exists
+    target: Target | None  # None: it no longer exists
 
 
 def overview(target: Target) -> Group:
@@ -103,7 +103,7 @@ class TargetDetailScreen(TomScreen):
         self.target: Target | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Target", id="screen-title", classes="screen-title")
+        yield Static("Target", id="screen-title", classes="screen-title", markup=False)
         with TabbedContent(id="target-tabs"):
             with TabPane("Overview", id="tab-overview"), VerticalScroll():
                 yield Static("loading…", id="target-overview")

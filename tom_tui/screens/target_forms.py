@@ -91,10 +91,21 @@ def problem_field(problem: str) -> str:
     return PROBLEM_FIELD.get(name, name)
 
 
+@dataclass
 class TargetFetchedForEdit(Message):
-    def __init__(self, target: Target) -> None:
-        super().__init__()
-        self.target = target
+    target: Target
+
+
+BOOKKEEPING_FIELDS = ("id", "created", "modified")
+
+
+def same_target(edited: Target, stored: Target) -> bool:
+    """Whether the form holds exactly the stored target (its id and timestamps aside)."""
+    edited_fields, stored_fields = edited.to_json(), stored.to_json()
+    for name in BOOKKEEPING_FIELDS:
+        edited_fields.pop(name, None)
+        stored_fields.pop(name, None)
+    return edited_fields == stored_fields
 
 
 class TargetFormScreen(TomModal):
@@ -123,7 +134,7 @@ class TargetFormScreen(TomModal):
                 classes="field-row",
                 id=f"row-{name}",
             ),
-            Static("", id=f"error-{name}", classes="field-error"),
+            Static("", id=f"error-{name}", classes="field-error", markup=False),
         ]
 
     @classmethod
@@ -135,7 +146,7 @@ class TargetFormScreen(TomModal):
             ),
             classes="field-row",
         )
-        rows: list[Widget] = [scheme, Static("", id="error-scheme", classes="field-error")]
+        rows: list[Widget] = [scheme, Static("", id="error-scheme", classes="field-error", markup=False)]
         for name in ORBITAL_FIELDS:
             rows += cls.field_row(name)
         return rows
@@ -144,7 +155,7 @@ class TargetFormScreen(TomModal):
         title = "Add target" if self.target_id is None else "Edit target"
         with Vertical(id="target-form", classes="dialog"):
             yield Static(f"{title}   (ctrl+s saves, Esc cancels)", classes="dialog-title")
-            yield Static("", id="form-error", classes="field-error")
+            yield Static("", id="form-error", classes="field-error", markup=False)
             with VerticalScroll(id="form-fields"):
                 with Horizontal(classes="field-row"):
                     yield Label("Type", classes="field-label")
@@ -165,7 +176,7 @@ class TargetFormScreen(TomModal):
                 yield Vertical(id="orbital-fields")
                 yield Label("Extras: KEY = VALUE per line (numbers, booleans, dates get typed)")
                 yield TextArea("", id="field-extra", classes="field-extra")
-                yield Static("", id="error-extra", classes="field-error")
+                yield Static("", id="error-extra", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="form-save", variant="primary", compact=True)
                 yield Button("Cancel (Esc)", id="form-cancel", compact=True)
@@ -257,11 +268,14 @@ class TargetFormScreen(TomModal):
     def _save_worker(self, fields: dict[str, Any], problems: list[str]) -> None:
         try:
             try:
-                build_target(fields)
+                candidate: Target | None = build_target(fields)
             except ValidationError as error:
-                problems = problems + error.problems
+                candidate, problems = None, problems + error.problems
             if problems:
                 self.app.call_from_thread(self.show_problems, problems)
+                return
+            if self.original is not None and candidate is not None and same_target(candidate, self.original):
+                self.app.call_from_thread(self.unchanged)
                 return
             service = TargetService(self.tom_app.store)
             try:
@@ -273,7 +287,7 @@ class TargetFormScreen(TomModal):
                         key: None for key in original_extra if key not in fields["extra"]
                     }
                     extra.update(fields["extra"])
-                    saved = service.edit(self.target_id, {**fields, "extra": extra})
+                    saved = service.edit(self.target_id, {**fields, "extra": extra}, base=self.original)
             except (DuplicateError, NotFoundError) as error:
                 self.app.call_from_thread(self.show_problems, [f"form: {error}"])
                 return
@@ -283,6 +297,11 @@ class TargetFormScreen(TomModal):
             self.app.call_from_thread(self.saved, saved)
         finally:
             self.saving = False
+
+    def unchanged(self) -> None:
+        """Saving with no change writes nothing (the target keeps its ``modified`` time)."""
+        self.app.notify("no change to save", title="Targets")
+        self.dismiss(None)
 
     def saved(self, target: Target) -> None:
         verb = "added" if self.target_id is None else "saved"
@@ -356,7 +375,9 @@ class MergeScreen(TomModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="merge-dialog", classes="dialog"):
-            yield Static(f"Merge another target into {self.target_name!r}", classes="dialog-title")
+            yield Static(
+                f"Merge another target into {self.target_name!r}", classes="dialog-title", markup=False
+            )
             yield Static(
                 "The other target's name becomes an alias of this one, and its tags, lists, extras "
                 "and data move here; then it is removed. Enter merges, Esc cancels.",
@@ -367,7 +388,7 @@ class MergeScreen(TomModal):
                 id="merge-other",
                 suggester=TargetNameSuggester(self.tom_app.store, self.index),
             )
-            yield Static("", id="merge-error", classes="field-error")
+            yield Static("", id="merge-error", classes="field-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#merge-other", Input).focus()
@@ -426,7 +447,7 @@ class ConeScreen(TomModal):
                 with Horizontal(classes="field-row"):
                     yield Label(label, classes="field-label")
                     yield TomInput(value, placeholder=help_text, id=f"cone-{name}", classes="field-input")
-            yield Static("", id="cone-error", classes="field-error")
+            yield Static("", id="cone-error", classes="field-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#cone-ra", Input).focus()

@@ -56,29 +56,18 @@ class OrderedIndex:
 BRIGHTNESS_LIMITS = (14.0, 16.0, 17.0, 18.0, 18.5, 19.0, 19.5, 20.0, 21.0)
 
 
+@dataclass
 class TargetsLoaded(Message):
     """A worker read and/or filtered the target index."""
 
-    def __init__(
-        self,
-        index: TargetIndex,
-        ordered: OrderedIndex,
-        generation: int,
-        rows: pa.Table,
-        query: TargetFilter,
-        keep_target_id: int | None,
-        seconds: float,
-        summary: pa.Table,
-    ) -> None:
-        super().__init__()
-        self.summary = summary
-        self.index = index
-        self.ordered = ordered
-        self.generation = generation
-        self.rows = rows
-        self.query = query
-        self.keep_target_id = keep_target_id
-        self.seconds = seconds
+    index: TargetIndex
+    ordered: OrderedIndex
+    generation: int
+    rows: pa.Table
+    query: TargetFilter
+    keep_target_id: int | None
+    seconds: float
+    summary: pa.Table
 
 
 def distinct_values(index: TargetIndex, column: str) -> list[tuple[str, int]]:
@@ -155,7 +144,7 @@ class TargetsScreen(TomScreen):
 
     # -- layout --
     def compose(self) -> ComposeResult:
-        yield Static("Targets", id="screen-title", classes="screen-title")
+        yield Static("Targets", id="screen-title", classes="screen-title", markup=False)
         with Horizontal(id="filter-bar"):
             yield Static("/", id="filter-label")
             yield TomInput(

@@ -55,6 +55,8 @@ def save_run(tx: Transaction, run: JobRun) -> JobRun:
         table.pop(str(old), None)
     raw = dict(tx.read_json(f"db/{RUNS_DB}.json") or {})
     raw[RUNS_TABLE] = table
+    # A run's log and traceback may quote what a job printed: keep them from other users.
+    tx.keep_private(f"db/{RUNS_DB}.json")
     tx.write_json(f"db/{RUNS_DB}.json", raw)
     return run
 

@@ -5,8 +5,13 @@ Layout (see docs/store.md, "Photometry and spectra")::
     photometry/b042/main.parquet                 compacted rows of targets with id % 256 == 42,
                                                  sorted by (target_id, mjd), small row groups
     photometry/b042/d-00000017-t1066.parquet     rows added by upload 17 for target 1066
-    photometry/replaced/u00000017.parquet        stored rows that upload 17 replaced (for undo)
+    undo/photometry/u00000017.parquet            stored rows that upload 17 replaced (for undo)
     index/photometry_summary.parquet             one summary row per target
+
+The rows kept for undo live outside ``photometry/`` so that whoever reads ``photometry/**`` with
+pandas, DuckDB or astropy gets exactly the current points. Every file carries its units, time
+scale and magnitude system in the Parquet field metadata, and the string lengths astropy's
+Parquet reader needs (``table::len::<column>``), so ``astropy.table.Table.read`` works on it.
 
 An upload writes one small file per target, so ingest costs one Parquet write of the new rows
 (an upload that touches many targets of one bucket rewrites that bucket once instead).
@@ -22,6 +27,8 @@ stay inside this module. Summaries are computed by the caller and stored with
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Callable, Iterable
 
@@ -34,12 +41,83 @@ from tom_tui.domain.photometry import MEASUREMENT_COLUMNS, STORED_SCHEMA, SUMMAR
 from tom_tui.store.transaction import StoreView, Transaction
 
 ROOT = "photometry"
+UNDO_ROOT = "undo/photometry"
+# Where schema version 1 kept the replaced rows (inside the photometry tree, where readers of the
+# store counted them as points).
+_UNDO_ROOT_BEFORE_V2 = f"{ROOT}/replaced"
 BUCKETS = 256
 SUMMARY_PATH = "index/photometry_summary.parquet"
 COMPACT_AFTER_DELTAS = 8
 ROW_GROUP_ROWS = 16_384
 DICTIONARY_COLUMNS = ["filter", "magsys", "telescope", "instrument", "source", "upload_id", "product_id"]
 _DELTA_NAME = re.compile(r"d-(\d+)-t(\d+)\.parquet$")
+
+# What each stored column means, written into every file's schema as field metadata (``unit``
+# in astropy's spelling, ``description`` in words) for readers of the store without tom-tui.
+COLUMN_MEANINGS: dict[str, tuple[str, str]] = {
+    "target_id": ("", "tom-tui target id"),
+    "mjd": ("d", "MJD, UTC (mid-exposure)"),
+    "filter": ("", "band as the source names it"),
+    "mag": ("mag", "mag, system in magsys; null for a non-detection"),
+    "magerr": ("mag", "mag, 1-sigma error of mag"),
+    "limit": ("mag", "mag, limiting magnitude (5 sigma) of a non-detection, system in magsys"),
+    "flux": ("uJy", "uJy, flux density (AB: mag = 23.9 - 2.5 log10 flux)"),
+    "fluxerr": ("uJy", "uJy, 1-sigma error of flux"),
+    "magsys": ("", "magnitude system of mag and limit (AB unless the file said otherwise)"),
+    "telescope": ("", "telescope"),
+    "instrument": ("", "instrument"),
+    "source": ("", "where the point came from (upload, ztf-alert, alerce, yse...)"),
+    "extra": ("", "other columns of the original file, one JSON object per row"),
+    "negative_subtraction": ("", "true: source fainter than the reference; flux signed, mag null"),
+    "upload_id": ("", "upload that added the row (tom-tui data undo ID)"),
+    "product_id": ("", "data product (uploaded file) the row came from; null if none"),
+}
+
+
+def _described_field(field: pa.Field) -> pa.Field:
+    unit, description = COLUMN_MEANINGS[field.name]
+    metadata = {"description": description, **({"unit": unit} if unit else {})}
+    return field.with_metadata(metadata)
+
+
+DISK_SCHEMA = pa.schema([_described_field(field) for field in STORED_SCHEMA])
+
+
+def _astropy_header() -> str:
+    """The column header astropy's Parquet reader turns into units and descriptions."""
+    lines = ["datatype:"]
+    for field in STORED_SCHEMA:
+        unit, description = COLUMN_MEANINGS[field.name]
+        datatype = (
+            "string" if pa.types.is_string(field.type) else str(field.type).replace("double", "float64")
+        )
+        column = {"name": field.name, "datatype": datatype, "description": description}
+        if unit:
+            column["unit"] = unit
+        lines.append(f"- {json.dumps(column)}")  # JSON is YAML, and needs no YAML writer here
+    return "\n".join(lines)
+
+
+_ASTROPY_HEADER = _astropy_header()
+_STRING_COLUMNS = [field.name for field in STORED_SCHEMA if pa.types.is_string(field.type)]
+
+
+def _for_disk(table: pa.Table) -> pa.Table:
+    """Stored rows with the described schema and the per-file string lengths astropy needs
+    (without them its reader measures the strings itself and fails on a null)."""
+    table = _conform(table).cast(DISK_SCHEMA)
+    metadata = {"table_meta_yaml": _ASTROPY_HEADER}
+    for name in _STRING_COLUMNS:
+        column = table.column(name)
+        longest = pc.max(pc.utf8_length(column)).as_py() if table.num_rows else None
+        # astropy turns a null into the text "None"; room for all of it rather than a cut "N".
+        room_for_null = len("None") if column.null_count else 1
+        metadata[f"table::len::{name}"] = str(max(room_for_null, longest or 0))
+    return table.replace_schema_metadata(metadata)
+
+
+def _write(tx: Transaction, rel: str, table: pa.Table, **options: object) -> None:
+    tx.write_parquet(rel, _for_disk(table), **options)
 
 
 def _bucket_of(target_id: int) -> int:
@@ -55,7 +133,7 @@ def _main_path(bucket: int) -> str:
 
 
 def _replaced_path(upload_id: int) -> str:
-    return f"{ROOT}/replaced/u{upload_id:08d}.parquet"
+    return f"{UNDO_ROOT}/u{upload_id:08d}.parquet"
 
 
 def _sorted(table: pa.Table) -> pa.Table:
@@ -71,7 +149,23 @@ def _by_time(table: pa.Table) -> pa.Table:
 
 
 def _conform(table: pa.Table) -> pa.Table:
-    return table.select(STORED_SCHEMA.names).cast(STORED_SCHEMA)
+    return _complete(table, None).cast(STORED_SCHEMA)
+
+
+def _complete(table: pa.Table, columns: list[str] | None) -> pa.Table:
+    """``columns`` (all stored columns when None) of rows read from a file, in schema order; a
+    column the file's writer did not know yet (a file older than the column) reads as null."""
+    wanted = STORED_SCHEMA.names if columns is None else columns
+    for name in wanted:
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(table.num_rows, STORED_SCHEMA.field(name).type))
+    return table.select(wanted)
+
+
+def _read_file(path: str | os.PathLike[str], columns: list[str] | None) -> pa.Table:
+    present = pq.read_schema(path).names
+    read = None if columns is None else [name for name in columns if name in present]
+    return _complete(pq.read_table(path, columns=read), columns)
 
 
 def _deltas(view: StoreView, bucket: int) -> list[tuple[str, int, int]]:
@@ -103,7 +197,11 @@ def _read_main_for(view: StoreView, bucket: int, target_ids: set[int], columns: 
     read_columns = None if columns is None else sorted({"target_id", *columns}, key=STORED_SCHEMA.names.index)
     if not groups:
         return _select(empty_stored(), columns)
-    table = parquet.read_row_groups(groups, columns=read_columns)
+    present = parquet.schema_arrow.names
+    table = parquet.read_row_groups(
+        groups, columns=None if read_columns is None else [c for c in read_columns if c in present]
+    )
+    table = _complete(table, read_columns)
     mask = pc.is_in(table.column("target_id"), pa.array(sorted(target_ids), type=pa.int64()))
     return _select(table.filter(mask), columns)
 
@@ -133,7 +231,7 @@ def read_points_many(
         parts.append(_read_main_for(view, bucket, ids, read_columns))
         for rel, _upload, delta_target in _deltas(view, bucket):
             if delta_target in ids:
-                table = pq.read_table(view.path(rel), columns=read_columns)
+                table = _read_file(view.path(rel), read_columns)
                 parts.append(table)
     if not parts:
         return _select(empty_stored(), columns)
@@ -148,8 +246,8 @@ def read_points_many(
 def _read_bucket(view: StoreView, bucket: int) -> pa.Table:
     parts = []
     if view.exists(_main_path(bucket)):
-        parts.append(pq.read_table(view.path(_main_path(bucket))))
-    parts.extend(pq.read_table(view.path(rel)) for rel, _u, _t in _deltas(view, bucket))
+        parts.append(_read_file(view.path(_main_path(bucket)), None))
+    parts.extend(_read_file(view.path(rel), None) for rel, _u, _t in _deltas(view, bucket))
     return pa.concat_tables(parts) if parts else empty_stored()
 
 
@@ -161,8 +259,8 @@ def _write_bucket(tx: Transaction, bucket: int, table: pa.Table) -> None:
         if tx.exists(_main_path(bucket)):
             tx.delete(_main_path(bucket))
         return
-    tx.write_parquet(
-        _main_path(bucket), _sorted(_conform(table)), compression="zstd", row_group_size=ROW_GROUP_ROWS
+    _write(
+        tx, _main_path(bucket), _sorted(_conform(table)), compression="zstd", row_group_size=ROW_GROUP_ROWS
     )
 
 
@@ -173,8 +271,9 @@ def _append_delta(tx: Transaction, target_id: int, upload_id: int, rows: pa.Tabl
     bucket = _bucket_of(target_id)
     rel = f"{_bucket_dir(bucket)}/d-{upload_id:08d}-t{target_id}.parquet"
     if tx.exists(rel):
-        rows = pa.concat_tables([pq.read_table(tx.path(rel)), _conform(rows)])
-    tx.write_parquet(
+        rows = pa.concat_tables([_conform(pq.read_table(tx.path(rel))), _conform(rows)])
+    _write(
+        tx,
         rel,
         _by_time(_conform(rows)),
         compression="snappy",
@@ -251,8 +350,10 @@ def keep_replaced(tx: Transaction, upload_id: int, rows: pa.Table) -> None:
         return
     rel = _replaced_path(upload_id)
     previous = tx.read_parquet(rel)
-    tx.write_parquet(
-        rel, _conform(rows) if previous is None else pa.concat_tables([previous, _conform(rows)])
+    _write(
+        tx,
+        rel,
+        _conform(rows) if previous is None else pa.concat_tables([_conform(previous), _conform(rows)]),
     )
 
 
@@ -312,7 +413,7 @@ def move_target_points(tx: Transaction, from_id: int, to_id: int) -> None:
 def _rewrite_replaced(tx: Transaction, change: Callable[[pa.Table], pa.Table]) -> None:
     """Apply ``change`` to the kept-for-undo rows of every upload (after undo, delete, merge),
     so that a later undo never brings back rows of a removed upload or target."""
-    for rel in tx.list_dir(f"{ROOT}/replaced"):
+    for rel in tx.list_dir(UNDO_ROOT):
         table = tx.read_parquet(rel)
         if table is None:
             continue
@@ -320,7 +421,24 @@ def _rewrite_replaced(tx: Transaction, change: Callable[[pa.Table], pa.Table]) -
         if changed.num_rows == 0:
             tx.delete(rel)
         elif not changed.equals(table):
-            tx.write_parquet(rel, changed)
+            _write(tx, rel, changed)
+
+
+def migrate_to_schema_2(tx: Transaction) -> None:
+    """Store schema 1 to 2: the rows kept for undo leave the photometry tree (``photometry/replaced/``
+    to ``undo/photometry/``), and every photometry file is rewritten with its column metadata."""
+    moved = tx.list_dir(_UNDO_ROOT_BEFORE_V2)
+    for rel in moved:
+        table = tx.read_parquet(rel)
+        if table is not None:
+            _write(tx, f"{UNDO_ROOT}/{rel.rsplit('/', 1)[1]}", table)
+    if moved or tx.exists(_UNDO_ROOT_BEFORE_V2):
+        tx.delete(_UNDO_ROOT_BEFORE_V2)
+    for rel in tx.list_dir(ROOT):
+        name = rel.rsplit("/", 1)[1]
+        if re.fullmatch(r"b\d{3}", name):
+            bucket = int(name[1:])
+            _write_bucket(tx, bucket, _read_bucket(tx, bucket))
 
 
 # -- summaries --

@@ -8,6 +8,7 @@ scripts can all work on one store at once.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import tomllib
 from collections.abc import Callable, Iterator
@@ -18,7 +19,10 @@ from typing import Any
 import orjson
 
 from tom_tui.domain.errors import StoreError
+from tom_tui.store import photometry
 from tom_tui.store.locking import StoreLock
+from tom_tui.store.target_index import INDEX_PATH
+from tom_tui.store.targets import has_target_documents, repair_index
 from tom_tui.store.transaction import (
     COUNTERS_FILE,
     JOURNAL_NAME,
@@ -28,10 +32,19 @@ from tom_tui.store.transaction import (
     recover,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST_NAME = "store.json"
 CONFIG_NAME = "tom-tui.toml"
 STORE_ENV = "TOM_TUI_STORE"
+
+# Why a write can fail that is about the disk, not about tom-tui.
+WRITE_FAILURES = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the store is on a read-only file system",
+    errno.EACCES: "no permission to write the store",
+    errno.EPERM: "no permission to write the store",
+}
 
 DEFAULT_CONFIG = """\
 # tom-tui store configuration. Edit freely; tom-tui reads it on every command.
@@ -54,7 +67,7 @@ site = "Roque de los Muchachos"
 # [catalogs.simbad]
 # base_url = "https://simbad.cds.unistra.fr/simbad/sim-tap"
 # [catalogs]
-# order = ["simbad", "ned", "tns", "mpc", "horizons"]
+# order = ["simbad", "ned", "tns", "mpc", "jpl_horizons"]
 # [facilities.lco]
 # proposal = "LCO2026B-001"
 
@@ -86,8 +99,10 @@ site = "Roque de los Muchachos"
 """
 
 # Each migration takes the store root and upgrades it by one schema version, under the exclusive
-# lock. Version 1 is the first; later versions register here as `MIGRATIONS[1] = upgrade_1_to_2`.
-MIGRATIONS: dict[int, Callable[[Transaction], None]] = {}
+# lock: MIGRATIONS[n] upgrades version n to n + 1.
+MIGRATIONS: dict[int, Callable[[Transaction], None]] = {
+    1: photometry.migrate_to_schema_2,  # undo rows out of photometry/, column metadata
+}
 
 
 def default_store_path() -> Path:
@@ -113,6 +128,9 @@ class Store:
         self.root = root.resolve()
         self._lock = StoreLock(self.root / ".lock")
         self._config: dict[str, Any] | None = None
+        # Checks a parsed config, returning one sentence per problem; set by whoever opens the
+        # store for a user (the store itself does not know which brokers or job kinds exist).
+        self.config_check: Callable[[dict[str, Any]], list[str]] | None = None
         self._config_mtime: float | None = None
 
     # -- creation and opening --
@@ -201,16 +219,29 @@ class Store:
         except FileNotFoundError:
             return {}
         if self._config is None or mtime != self._config_mtime:
+            data = self.config_path.read_bytes()
             try:
-                self._config = tomllib.loads(self.config_path.read_text())
+                self._config = tomllib.loads(data.decode("utf-8"))
+            except UnicodeDecodeError as error:
+                line = data[: error.start].count(b"\n") + 1
+                raise StoreError(
+                    f"{self.config_path}: line {line}: not UTF-8 text (save it as UTF-8)"
+                ) from None
             except tomllib.TOMLDecodeError as error:
                 raise StoreError(f"{self.config_path}: {error}") from error
+            problems = self.config_check(self._config) if self.config_check is not None else []
+            if problems:
+                self._config = None
+                raise StoreError("\n".join(problems))
             self._config_mtime = mtime
         return self._config
 
     def setting(self, section: str, key: str, default: Any) -> Any:
-        value = self.config.get(section, {}).get(key, default)
-        return value
+        """One value of a ``[section]`` table, or ``default``."""
+        table = self.config.get(section, {})
+        if not isinstance(table, dict):
+            raise StoreError(f"{self.config_path}: [{section}] must be a table, not {table!r}")
+        return table.get(key, default)
 
     # -- reading and writing --
     def _recover_if_needed(self) -> None:
@@ -218,6 +249,18 @@ class Store:
         if (self.root / JOURNAL_NAME).exists():
             with self._lock.acquire(exclusive=True):
                 recover(self.root)
+        if not (self.root / INDEX_PATH).exists() and has_target_documents(StoreView(self.root)):
+            self._repair_derived_files()
+
+    def _repair_derived_files(self) -> None:
+        """Write derived files (the target index) again from the documents they mirror.
+
+        A store that cannot be written is left alone: readers rebuild the index in memory."""
+        try:
+            with self.transaction() as tx:
+                repair_index(tx)
+        except StoreError:
+            pass  # a store that cannot be written now: readers rebuild the index in memory
 
     @contextmanager
     def read(self) -> Iterator[StoreView]:
@@ -230,15 +273,33 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Stage writes; commit them all when the block ends, or none if it raises."""
-        with self._lock.acquire(exclusive=True):
+        with self._lock.acquire(exclusive=True), self._write_failures_explained():
             recover(self.root)
             tx = Transaction(self.root)
             try:
                 yield tx
+                tx.commit()
             except BaseException:
-                tx.abandon()
+                if not (self.root / JOURNAL_NAME).exists():
+                    tx.abandon()
                 raise
-            tx.commit()
+
+    @contextmanager
+    def _write_failures_explained(self) -> Iterator[None]:
+        """A full disk or a store that cannot be written becomes one sentence, not a traceback."""
+        try:
+            yield
+        except OSError as error:
+            reason = WRITE_FAILURES.get(error.errno or 0)
+            where = Path(error.filename) if error.filename else self.root
+            # A permission error on a file outside the store (an input file) is the caller's to report.
+            if reason is None or not (where == self.root or where.is_relative_to(self.root)):
+                raise
+            if (self.root / JOURNAL_NAME).exists():
+                outcome = "the change was committed and the next command finishes writing it"
+            else:
+                outcome = "nothing was changed"
+            raise StoreError(f"{where}: {reason} ({error.strerror}); {outcome}") from None
 
     def generation(self) -> int:
         """A number that grows with every committed write, from any process (cheap to poll)."""

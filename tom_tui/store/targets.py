@@ -11,10 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import pyarrow as pa
+
 from tom_tui.domain.clock import now_iso
 from tom_tui.domain.errors import NotFoundError
 from tom_tui.domain.target import Target, TargetRef
-from tom_tui.store.target_index import INDEX_PATH, TargetIndex
+from tom_tui.store.target_index import INDEX_PATH, TargetIndex, index_rows
 from tom_tui.store.transaction import StoreView, Transaction
 
 SHARD_COUNT = 256
@@ -23,6 +25,36 @@ TABLE = "targets"
 
 def shard_of(target_id: int) -> str:
     return f"targets/{target_id % SHARD_COUNT:02x}"
+
+
+def read_stored_index(view: StoreView) -> pa.Table | None:
+    """The stored index, or None when it is missing or unreadable (it can be rebuilt)."""
+    try:
+        return view.read_arrow(INDEX_PATH)
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def has_target_documents(view: StoreView) -> bool:
+    return any(view.list_dir("db/targets"))
+
+
+def rebuild_index(view: StoreView) -> TargetIndex:
+    """The target index built again from every target document."""
+    targets: list[Target] = []
+    for rel in view.list_dir("db/targets"):
+        raw = view.read_json(rel) if rel.endswith(".json") else None
+        table = raw.get(TABLE, {}) if isinstance(raw, dict) else {}
+        targets.extend(Target.from_document(document, int(key)) for key, document in table.items())
+    return TargetIndex(index_rows(targets)).sorted_by_id()
+
+
+def repair_index(tx: Transaction) -> bool:
+    """Rebuild a missing or unreadable index from the documents; True if it had to."""
+    if read_stored_index(tx) is not None or not has_target_documents(tx):
+        return False
+    tx.write_arrow(INDEX_PATH, rebuild_index(tx).table)
+    return True
 
 
 class TargetRepository:
@@ -37,7 +69,14 @@ class TargetRepository:
     @property
     def index(self) -> TargetIndex:
         if self._index is None:
-            self._index = TargetIndex(self.view.read_arrow(INDEX_PATH))
+            stored = read_stored_index(self.view)
+            if stored is None and has_target_documents(self.view):
+                # The index is derived from the documents: rebuilt rather than trusted to be empty,
+                # and staged when this is a transaction so the next reader finds it again.
+                self._index = rebuild_index(self.view)
+                self._index_dirty = isinstance(self.view, Transaction)
+            else:
+                self._index = TargetIndex(stored)
         return self._index
 
     def get(self, target_id: int) -> Target:

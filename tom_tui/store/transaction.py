@@ -24,6 +24,9 @@ import pyarrow.parquet as pq
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from tom_tui.domain.errors import StoreError
+from tom_tui.store.counters import last_used_id
+
 JOURNAL_NAME = ".journal.json"
 STAGING_DIR = ".staging"
 COUNTERS_FILE = "state/counters.json"
@@ -62,12 +65,13 @@ def _check_relative(rel: str) -> str:
 def recover(root: Path) -> bool:
     """Finish an interrupted commit and drop abandoned staging. Caller holds the exclusive lock.
 
-    Returns True when something had to be repaired.
+    Returns True when something had to be repaired. A journal that is damaged, or that names a
+    path outside the store, is refused with a :class:`StoreError` before any file is touched.
     """
     repaired = False
     journal_path = root / JOURNAL_NAME
     if journal_path.exists():
-        journal = orjson.loads(journal_path.read_bytes())
+        journal = read_journal(root)
         _apply_journal(root, journal)
         journal_path.unlink()
         fsync_directory(root)
@@ -78,6 +82,55 @@ def recover(root: Path) -> bool:
             shutil.rmtree(leftover, ignore_errors=True)
             repaired = True
     return repaired
+
+
+def read_journal(root: Path) -> dict[str, Any]:
+    """The journal of an interrupted commit, checked: every path it names stays inside the store."""
+    journal_path = root / JOURNAL_NAME
+    damaged = f"{journal_path}: damaged journal of an interrupted write"
+    advice = (
+        "; nothing was changed. Remove it only if no tom-tui command is running and the store looks right"
+    )
+    try:
+        journal = orjson.loads(journal_path.read_bytes())
+    except orjson.JSONDecodeError as error:
+        raise StoreError(f"{damaged} (not valid JSON: {error}){advice}") from None
+    operations = journal.get("operations") if isinstance(journal, dict) else None
+    if not isinstance(operations, list):
+        raise StoreError(f"{damaged} (expected an object with a list of operations){advice}")
+    resolved_root = root.resolve()
+    for number, operation in enumerate(operations, 1):
+        problem = _journal_operation_problem(resolved_root, operation)
+        if problem:
+            raise StoreError(f"{damaged} (operation {number}: {problem}){advice}")
+    return {"txid": journal.get("txid"), "operations": operations}
+
+
+def _journal_operation_problem(resolved_root: Path, operation: Any) -> str | None:
+    """What is wrong with one journal operation, or None if it only touches files in the store."""
+    if not isinstance(operation, dict) or operation.get("action") not in {"replace", "delete"}:
+        return "expected an object with action 'replace' or 'delete'"
+    fields = ["path", "staged"] if operation["action"] == "replace" else ["path"]
+    for field in fields:
+        rel = operation.get(field)
+        if not isinstance(rel, str) or not _stays_inside(resolved_root, rel):
+            return f"{field} {rel!r} is not a path inside the store"
+    if operation["action"] == "replace" and not operation["staged"].startswith(f"{STAGING_DIR}/"):
+        return f"staged file {operation['staged']!r} is not in {STAGING_DIR}/"
+    if _check_relative(operation["path"]).split("/")[0] in {STAGING_DIR, JOURNAL_NAME}:
+        return f"path {operation['path']!r} is tom-tui's own bookkeeping"
+    return None
+
+
+def _stays_inside(resolved_root: Path, rel: str) -> bool:
+    """Relative, without `..`, and inside the store even after following symbolic links."""
+    try:
+        rel = _check_relative(rel)
+    except ValueError:
+        return False
+    # The parent is resolved, not the file: replacing or deleting a link touches the link only.
+    parent = (resolved_root / rel).parent.resolve()
+    return parent == resolved_root or parent.is_relative_to(resolved_root)
 
 
 def _apply_journal(root: Path, journal: dict[str, Any]) -> None:
@@ -91,7 +144,9 @@ def _apply_journal(root: Path, journal: dict[str, Any]) -> None:
                 os.replace(staged, target)
                 touched_dirs.add(target.parent)
         elif operation["action"] == "delete":
-            if target.is_dir():
+            if target.is_symlink():
+                target.unlink()
+            elif target.is_dir():
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
@@ -182,6 +237,7 @@ class Transaction(StoreView):
         self._staging = root / STAGING_DIR / self.txid
         self._staged_files: dict[str, Path | object] = {}
         self._dirty_json: set[str] = set()
+        self._private: set[str] = set()  # files only their owner may read (they may quote secrets)
         self._counter = 0
         self.committed = False
 
@@ -253,6 +309,10 @@ class Transaction(StoreView):
     def write_bytes(self, rel: str, data: bytes) -> None:
         self.staged_path(rel).write_bytes(data)
 
+    def keep_private(self, rel: str) -> None:
+        """Write ``rel`` readable by its owner only (mode 600) at commit."""
+        self._private.add(_check_relative(rel))
+
     def write_json(self, rel: str, document: Any) -> None:
         rel = _check_relative(rel)
         self._staged_files.pop(rel, None)
@@ -278,15 +338,15 @@ class Transaction(StoreView):
 
     def next_id(self, counter: str) -> int:
         """The next integer of a named counter, starting at 1; never reused, even after deletes."""
-        counters = dict(self.read_json(COUNTERS_FILE) or {})
-        value = int(counters.get(counter, 0)) + 1
-        counters[counter] = value
-        self.write_json(COUNTERS_FILE, counters)
-        return value
+        return self.reserve_ids(counter, 1)[0]
 
     def reserve_ids(self, counter: str, count: int) -> range:
-        counters = dict(self.read_json(COUNTERS_FILE) or {})
-        first = int(counters.get(counter, 0)) + 1
+        """``count`` consecutive new ids; a lost or stale counters file is corrected from the
+        records that carry the ids, so no id is ever handed out twice."""
+        stored = self.read_json(COUNTERS_FILE)
+        counters = dict(stored) if isinstance(stored, dict) else None
+        first = last_used_id(self, counter, counters) + 1
+        counters = counters or {}
         counters[counter] = first + count - 1
         self.write_json(COUNTERS_FILE, counters)
         return range(first, first + count)
@@ -319,6 +379,8 @@ class Transaction(StoreView):
                 operations.append({"path": rel, "action": "delete"})
             else:
                 assert isinstance(staged, Path)
+                if rel in self._private:
+                    staged.chmod(0o600)
                 with open(staged, "rb+") as handle:
                     os.fdatasync(handle.fileno())
                 operations.append(

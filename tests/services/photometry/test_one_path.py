@@ -127,7 +127,7 @@ def test_one_observation_by_four_routes_is_one_point(
     if file_first:
         assert point["product_id"] is not None and point["filter"] == "ztfr"
     else:
-        assert point["source"] == "ztf-alert" and point["filter"] == "r"
+        assert point["source"] == "ztf-alert" and point["filter"] == "ztfr"  # one name for ZTF r
     assert point["mag"] == pytest.approx(MAG, abs=1e-3) and point["magerr"] == pytest.approx(MAGERR, abs=1e-3)
     assert point["telescope"] == "P48" and point["instrument"] == "ZTF" and point["magsys"].upper() == "AB"
     with store.read() as view:

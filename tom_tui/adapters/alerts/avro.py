@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import gzip
-import math
 import multiprocessing
 import os
 import re
+import struct
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +26,14 @@ import fastavro
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from fastavro.schema import SchemaParseException
 
+from tom_tui.adapters.alerts.rubin import rubin_measurement
 from tom_tui.adapters.alerts.ztf import ZTF_MAGSYS, ztf_band, ztf_measurement
 from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.photometry import PhotometryColumns
-from tom_tui.domain.units import flux_to_mag, jd_to_mjd
+from tom_tui.domain.text import strip_control
+from tom_tui.domain.units import flux_to_mag, jd_to_mjd, tai_to_utc_mjd
 
 ALERT_SUFFIXES = (".avro", ".avro.gz")
 LSST_MIN_MAJOR_VERSION = 10
@@ -50,7 +54,7 @@ FINK_EXTRAS = (
 # Only these fields are decoded (a reader schema projected from each file's writer schema): a ZTF
 # packet holds ~3,500 fields (cutouts, 100 per candidate, dozens of previous candidates) of which
 # ingest needs a few dozen, and skipping the rest more than doubles the decoding rate.
-_ZTF_POINT = {"jd", "fid", "ra", "dec", "magpsf", "sigmapsf", "diffmaglim", "candid"}
+_ZTF_POINT = {"jd", "fid", "ra", "dec", "magpsf", "sigmapsf", "diffmaglim", "candid", "isdiffpos"}
 _LSST_SOURCE = {
     "diaSourceId",
     "diaObjectId",
@@ -130,7 +134,8 @@ class AlertBatch:
     packets: list[AlertPacket]
     photometry: pa.Table
     files: int
-    skipped: list[str] = field(default_factory=list)  # why each skipped packet was left out
+    skipped: list[str] = field(default_factory=list)  # why each skipped packet or file was left out
+    unreadable_files: int = 0  # files skipped whole (not alert files, or broken)
 
 
 def alert_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -161,7 +166,9 @@ class _Collector:
         self.skipped: list[str] = []
         # ZTF and Rubin both publish AB magnitudes (Rubin's fluxes are nJy, converted at AB).
         self.photometry = PhotometryColumns(magsys=ZTF_MAGSYS)
+        self.unreadable_files = 0
         self._seen: set[tuple[str, int, str, str]] = set()
+        self._added_keys: list[tuple[str, int, str, str]] = []
 
     def point(self, target: str, mjd: float, band: str, source: str, **values: Any) -> None:
         # Points repeat in every later packet's history; a millisecond-level key finds them.
@@ -169,7 +176,22 @@ class _Collector:
         if key in self._seen:
             return
         self._seen.add(key)
+        self._added_keys.append(key)
         self.photometry.append(target, mjd, band, source=source, **values)
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """Where the collector stands, to go back there when a file turns out unreadable."""
+        return len(self.packets), len(self.photometry), len(self._added_keys)
+
+    def rollback(self, mark: tuple[int, int, int]) -> None:
+        """Forget everything collected since ``mark``."""
+        packets, points, keys = mark
+        del self.packets[packets:]
+        for values in self.photometry.columns.values():
+            del values[points:]
+        for key in self._added_keys[keys:]:
+            self._seen.discard(key)
+        del self._added_keys[keys:]
 
     def measurement(self, target: str, row: dict[str, Any], source: str) -> None:
         """Add a measurement-schema row (``mjd``, ``filter`` and measured values)."""
@@ -182,7 +204,8 @@ def default_workers() -> int:
 
 
 def read_alerts(paths: Iterable[Path | str], workers: int = 1) -> AlertBatch:
-    """Every packet of every file; a file that is not an alert file raises one ValidationError.
+    """Every packet of every readable alert file; a file that is not one (or is broken) is left
+    out whole and named, with the reason, in ``skipped``.
 
     Decoding is CPU-bound, so many files can be read by ``workers`` forked processes (only from a
     single-threaded program such as the CLI or a job: forking a threaded one is unsafe); the
@@ -196,13 +219,16 @@ def read_alerts(paths: Iterable[Path | str], workers: int = 1) -> AlertBatch:
             parts = list(pool.map(_read_files, chunks))
         packets = [packet for part in parts for packet in part[0]]
         skipped = [reason for part in parts for reason in part[2]]
+        unreadable = sum(part[3] for part in parts)
         photometry = _first_of_each_point(pa.concat_tables([part[1] for part in parts]))
     else:
         collector = _read_files(files, as_collector=True)
         packets, skipped, photometry = collector.packets, collector.skipped, collector.photometry.to_table()
+        unreadable = collector.unreadable_files
     order = {str(path): k for k, path in enumerate(files)}
     packets.sort(key=lambda p: order.get(p.source_file.rsplit(" (alert", 1)[0], 0))
-    return AlertBatch(packets, photometry, len(files), skipped)
+    skipped.sort(key=lambda reason: order.get(reason.split(":", 1)[0].rsplit(" (alert", 1)[0], 0))
+    return AlertBatch(packets, photometry, len(files), skipped, unreadable)
 
 
 def _first_of_each_point(table: pa.Table) -> pa.Table:
@@ -223,15 +249,28 @@ def _read_files(files: list[Path], as_collector: bool = False) -> Any:
         _read_file(collector, path)
     if as_collector:
         return collector
-    return collector.packets, collector.photometry.to_table(), collector.skipped
+    return collector.packets, collector.photometry.to_table(), collector.skipped, collector.unreadable_files
 
 
 def _read_file(collector: _Collector, path: Path) -> None:
+    """Collect one file's packets, or none of them when it cannot be read (the reason is kept)."""
+    mark = collector.checkpoint()
+    try:
+        _read_packets(collector, path)
+    except ValidationError as error:
+        collector.rollback(mark)
+        collector.unreadable_files += 1
+        collector.skipped.append(f"{error}; file skipped")
+
+
+def _read_packets(collector: _Collector, path: Path) -> None:
+    schema_name = ""
     try:
         with _open(path) as handle:
             reader = _projected_reader(handle)
             writer = reader.writer_schema
             schema_name = str(writer.get("name", "")) if isinstance(writer, dict) else ""
+            _check_alert_schema(path, writer, schema_name)
             for number, record in enumerate(reader, start=1):
                 if not isinstance(record, dict):
                     raise ValidationError(
@@ -242,11 +281,45 @@ def _read_file(collector: _Collector, path: Path) -> None:
         raise
     except FileNotFoundError:
         raise
-    except (ValueError, EOFError, OSError, TypeError, KeyError) as error:
+    except KeyError as error:
+        kind = f"an Avro file of {schema_name!r} records" if schema_name else "an Avro file"
+        raise ValidationError(
+            f"{path}: {kind} without the field {error} that alert packets carry, not a supported kind; "
+            f"supported: {SUPPORTED_ALERTS}"
+        ) from None
+    except _DAMAGED_AVRO as error:
         raise ValidationError(
             f"{path}: not a readable Avro alert file ({type(error).__name__}: {error}); "
             "expected ZTF or Rubin/LSST alert packets"
         ) from None
+
+
+# What fastavro raises on a damaged file (truncated, bits flipped, a bad block codec or schema;
+# MemoryError when a damaged length asks for terabytes, which it refuses before taking any).
+_DAMAGED_AVRO = (
+    ValueError, EOFError, OSError, TypeError, IndexError, OverflowError, zlib.error, struct.error,
+    SchemaParseException, MemoryError,
+)  # fmt: skip
+
+SUPPORTED_ALERTS = (
+    "ZTF alert packets (ztf.alert, also as relayed by Fink) and Rubin/LSST alert packets "
+    f"(lsst.v{LSST_MIN_MAJOR_VERSION}_0.alert and later)"
+)
+
+
+def _check_alert_schema(path: Path, writer: Any, schema_name: str) -> None:
+    """Refuse, naming what it holds, an Avro file whose records are not alerts of a supported kind."""
+    fields = writer.get("fields") if isinstance(writer, dict) else None
+    if not isinstance(fields, list):
+        return
+    names = [str(f.get("name")) for f in fields if isinstance(f, dict)]
+    if "candidate" in names or "diaSource" in names:
+        return
+    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+    raise ValidationError(
+        f"{path}: an Avro file of {schema_name or 'unnamed'!r} records ({shown}), not alert packets; "
+        f"supported: {SUPPORTED_ALERTS}"
+    )
 
 
 def _projected_reader(handle: IO[bytes]) -> Any:
@@ -282,9 +355,11 @@ def _required(record: dict[str, Any], key: str, where: str) -> Any:
 
 def _read_ztf(collector: _Collector, record: dict[str, Any], schema_name: str, where: str) -> None:
     candidate = _required(record, "candidate", where)
-    name = str(_required(record, "objectId", where))
+    name = strip_control(str(_required(record, "objectId", where)))
     mjd = jd_to_mjd(float(_required(candidate, "jd", f"{where}: candidate")))
     band = ztf_band(candidate["fid"])
+    # A negative subtraction has no magnitude of the source, so alert rules see none.
+    row = ztf_measurement(candidate, detected=True)
     extra: dict[str, Any] = {}
     for key in FINK_EXTRAS:
         value = record.get(key)
@@ -299,15 +374,15 @@ def _read_ztf(collector: _Collector, record: dict[str, Any], schema_name: str, w
         dec=float(_required(candidate, "dec", f"{where}: candidate")),
         mjd=mjd,
         filter=band,
-        mag=candidate.get("magpsf"),
-        magerr=candidate.get("sigmapsf"),
+        mag=row["mag"],
+        magerr=row["magerr"],
         classification=classification if classification not in (None, "Unknown") else None,
         schema=str(record.get("schemavsn") or schema_name),
         source_file=where,
         extra=extra,
     )
     collector.packets.append(packet)
-    collector.measurement(name, ztf_measurement(candidate, detected=True), "ztf-alert")
+    collector.measurement(name, row, "ztf-alert")
     for previous in record.get("prv_candidates") or ():
         # A previous candidate without candid (or magnitude) is a non-detection with a limit.
         detected = previous.get("candid") is not None and previous.get("magpsf") is not None
@@ -323,28 +398,14 @@ def lsst_schema_major(record: dict[str, Any], schema_name: str) -> int | None:
 
 
 def _lsst_point(collector: _Collector, name: str, source: dict[str, Any], kind: str) -> None:
-    flux_njy, fluxerr_njy = source.get("psfFlux"), source.get("psfFluxErr")
-    flux = None if flux_njy is None or math.isnan(flux_njy) else flux_njy / 1000.0
-    fluxerr = None if fluxerr_njy is None or math.isnan(fluxerr_njy) else fluxerr_njy / 1000.0
-    mag, magerr = flux_to_mag(flux, fluxerr)
-    limit = None
-    # A forced measurement below 3 sigma is an upper limit (5 sigma), not a magnitude.
-    if kind == "lsst-forced" and flux is not None and fluxerr and flux < 3 * fluxerr:
-        mag = magerr = None
-        limit = flux_to_mag(5 * fluxerr, None)[0]
-    collector.point(
-        name,
-        float(source["midpointMjdTai"]),
-        str(source["band"]),
-        kind,
-        mag=mag,
-        magerr=magerr,
-        limit=limit,
-        flux=flux,
-        fluxerr=fluxerr,
-        telescope="Rubin",
-        instrument="LSSTCam",
+    row = rubin_measurement(
+        source["midpointMjdTai"],
+        source["band"],
+        source.get("psfFlux"),
+        source.get("psfFluxErr"),
+        forced=kind == "lsst-forced",
     )
+    collector.measurement(name, row, kind)
 
 
 def _read_lsst(collector: _Collector, record: dict[str, Any], schema_name: str, where: str) -> None:
@@ -380,7 +441,7 @@ def _read_lsst(collector: _Collector, record: dict[str, Any], schema_name: str, 
         alert_id=str(source.get("diaSourceId")),
         ra=float(ra),  # type: ignore[arg-type]  # checked for None above
         dec=float(dec),  # type: ignore[arg-type]
-        mjd=float(source["midpointMjdTai"]),
+        mjd=tai_to_utc_mjd(float(source["midpointMjdTai"])),
         filter=str(source["band"]),
         mag=mag,
         magerr=magerr,

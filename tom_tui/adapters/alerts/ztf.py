@@ -11,8 +11,11 @@ github.io/ztf-avro-alert/schema.html):
   AB (calibrated against PS1).
 - ``diffmaglim``: the 5-sigma limiting magnitude of the difference image; the row's value for a
   non-detection.
-- ``isdiffpos``: whether the candidate is a positive subtraction; not used: ``magpsf`` is the
-  magnitude of the difference flux either way, as every broker publishes it.
+- ``isdiffpos``: ``t`` (or ``1``) when the candidate comes from the positive subtraction
+  (science minus reference), ``f`` (or ``0``) from the negative one, where the source is fainter
+  than in the reference; ``magpsf`` is then the magnitude of the absolute difference flux.
+  ALeRCE relays it as 1 / -1. A negative subtraction is stored as a signed (negative) difference
+  flux flagged ``negative_subtraction``, with ``diffmaglim`` as its limit and no magnitude.
 
 Which rows are detections differs by where the candidate comes from (a packet's previous
 candidates without ``candid``, Fink's ``d:tag``, ALeRCE's non-detection list), so the caller says.
@@ -24,13 +27,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from tom_tui.domain.photometry import finite_or_none
-from tom_tui.domain.units import jd_to_mjd
+from tom_tui.domain.units import jd_to_mjd, mag_to_flux_and_error
 
 ZTF_FILTERS = {1: "g", 2: "r", 3: "i"}
 ZTF_TELESCOPE = "P48"
 ZTF_INSTRUMENT = "ZTF"
 # Every ZTF magnitude (alert, broker, forced photometry) is AB.
 ZTF_MAGSYS = "AB"
+# How ``isdiffpos`` says "negative subtraction" (alert packets and Fink: 'f'/'0'; ALeRCE: -1).
+_NEGATIVE_SUBTRACTION = {"f", "0", "-1", "false"}
 
 
 def ztf_band(fid: Any) -> str:
@@ -38,21 +43,44 @@ def ztf_band(fid: Any) -> str:
     return ZTF_FILTERS.get(int(fid), str(fid))
 
 
+def is_negative_subtraction(isdiffpos: Any) -> bool:
+    """True when ``isdiffpos`` says the candidate comes from the negative subtraction."""
+    if isdiffpos is None:
+        return False
+    return str(isdiffpos).strip().lower() in _NEGATIVE_SUBTRACTION
+
+
 def ztf_measurement(fields: Mapping[str, Any], *, detected: bool, prefix: str = "") -> dict[str, Any]:
     """A measurement-schema row (without ``source``) from a ZTF candidate's fields.
 
     ``prefix`` is how the source names the fields (Fink: ``i:``). A detection keeps ``magpsf``
-    and ``sigmapsf``; a non-detection keeps ``diffmaglim`` as its limit.
+    and ``sigmapsf`` and their flux in µJy; a negative subtraction keeps its signed flux, the
+    ``negative_subtraction`` flag and ``diffmaglim`` as its limit; a non-detection keeps
+    ``diffmaglim`` as its limit.
     """
     mjd = fields.get(f"{prefix}mjd")
     if mjd is None:
         mjd = jd_to_mjd(float(fields[f"{prefix}jd"]))
-    return {
+    row: dict[str, Any] = {
         "mjd": float(mjd),
         "filter": ztf_band(fields[f"{prefix}fid"]),
-        "mag": finite_or_none(fields.get(f"{prefix}magpsf")) if detected else None,
-        "magerr": finite_or_none(fields.get(f"{prefix}sigmapsf")) if detected else None,
-        "limit": None if detected else finite_or_none(fields.get(f"{prefix}diffmaglim")),
+        "mag": None,
+        "magerr": None,
+        "limit": None,
         "telescope": ZTF_TELESCOPE,
         "instrument": ZTF_INSTRUMENT,
     }
+    if not detected:
+        row["limit"] = finite_or_none(fields.get(f"{prefix}diffmaglim"))
+        return row
+    mag = finite_or_none(fields.get(f"{prefix}magpsf"))
+    magerr = finite_or_none(fields.get(f"{prefix}sigmapsf"))
+    flux, fluxerr = mag_to_flux_and_error(mag, magerr)
+    if is_negative_subtraction(fields.get(f"{prefix}isdiffpos")):
+        row["limit"] = finite_or_none(fields.get(f"{prefix}diffmaglim"))
+        row["flux"] = None if flux is None else -flux
+        row["fluxerr"] = fluxerr
+        row["negative_subtraction"] = True
+        return row
+    row.update(mag=mag, magerr=magerr, flux=flux, fluxerr=fluxerr)
+    return row

@@ -14,13 +14,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from tom_tui.adapters.alerts.rubin import rubin_measurement
 from tom_tui.adapters.alerts.ztf import ZTF_MAGSYS, ztf_measurement
-from tom_tui.adapters.brokers.base import Broker, GenericAlert
+from tom_tui.adapters.brokers.base import Broker, GenericAlert, cone_options, cone_search
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, ValidationError
 from tom_tui.domain.options import Option
 from tom_tui.domain.photometry import PhotometryColumns, finite_or_none
-from tom_tui.domain.units import flux_to_mag
 
 LSST_BANDS = {1: "g", 2: "r", 3: "i", 4: "z", 5: "y", 6: "u"}
 
@@ -36,9 +36,7 @@ class AlerceBroker(Broker):
         Option("classifier", "str", "lc_classifier", "ALeRCE classifier name"),
         Option("class_name", "str", None, "class to select, e.g. SNIa, SNII, TDE (ZTF listing)"),
         Option("probability", "float", None, "minimum class probability (0-1)"),
-        Option("ra", "float", None, "cone centre RA, degrees"),
-        Option("dec", "float", None, "cone centre Dec, degrees"),
-        Option("radius", "float", 30.0, "cone radius, arcsec"),
+        *cone_options(30.0),
         Option("firstmjd_after", "float", None, "only objects first detected after this MJD"),
         Option("page_size", "int", 20, "results per page (at most 1000)"),
     )
@@ -68,10 +66,9 @@ class AlerceBroker(Broker):
             params["probability"] = options["probability"]
         if options["firstmjd_after"] is not None:
             params["firstmjd"] = options["firstmjd_after"]
-        if (options["ra"] is None) != (options["dec"] is None):
-            raise ValidationError("ra/dec: give both for a cone search")
-        if options["ra"] is not None:
-            params.update(ra=options["ra"], dec=options["dec"], radius=options["radius"])
+        cone = cone_search(options)
+        if cone is not None:
+            params.update(cone.fields())
         return HttpRequest("GET", f"{self.base_url}/objects", params=params)
 
     def parse_query(self, payload: Any) -> list[dict[str, Any]]:
@@ -142,23 +139,12 @@ class AlerceBroker(Broker):
             mjd = float(detection["mjd"])
             if alert.extra.get("survey") == "lsst":
                 band_map = {int(k): v for k, v in (detection.get("band_map") or {}).items()} or LSST_BANDS
-                flux = finite_or_none(detection.get("psfFlux"))
-                fluxerr = finite_or_none(detection.get("psfFluxErr"))
-                flux_ujy = None if flux is None else flux / 1000.0
-                fluxerr_ujy = None if fluxerr is None else fluxerr / 1000.0
-                mag, magerr = flux_to_mag(flux_ujy, fluxerr_ujy)
-                columns.append(
-                    alert.name,
-                    mjd,
-                    band_map.get(int(detection["band"]), str(detection["band"])),
-                    mag=mag,
-                    magerr=magerr,
-                    flux=flux_ujy,
-                    fluxerr=fluxerr_ujy,
-                    telescope="Rubin",
-                    instrument="LSSTCam",
-                    source="alerce",
+                band = band_map.get(int(detection["band"]), str(detection["band"]))
+                # ALeRCE relays Rubin's midpointMjdTai as ``mjd``.
+                row = rubin_measurement(
+                    mjd, band, detection.get("psfFlux"), detection.get("psfFluxErr"), forced=False
                 )
+                columns.append_row(alert.name, {**row, "source": "alerce"})
             else:
                 measurement = ztf_measurement(detection, detected=True)
                 columns.append_row(alert.name, {**measurement, "source": "alerce"})

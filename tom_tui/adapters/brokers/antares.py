@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from tom_tui.adapters.brokers.base import Broker, GenericAlert
+from tom_tui.adapters.brokers.base import Broker, GenericAlert, cone_options, cone_search
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, ValidationError
 from tom_tui.domain.options import Option
@@ -30,9 +30,7 @@ class AntaresBroker(Broker):
         Option("tag", "str", None, "ANTARES filter tag, e.g. refitt_newsources_snrcut"),
         Option("max_mag", "float", None, "newest alert brighter than this magnitude"),
         Option("newer_than_mjd", "float", None, "newest alert after this MJD"),
-        Option("ra", "float", None, "cone centre RA, degrees"),
-        Option("dec", "float", None, "cone centre Dec, degrees"),
-        Option("radius", "float", 10.0, "cone radius, arcsec"),
+        *cone_options(10.0),
         Option("limit", "int", 20, "results per page"),
     )
 
@@ -48,23 +46,14 @@ class AntaresBroker(Broker):
             filters.append(
                 {"range": {"properties.newest_alert_observation_time": {"gte": options["newer_than_mjd"]}}}
             )
-        if (options["ra"] is None) != (options["dec"] is None):
-            raise ValidationError("ra, dec: a cone search needs both (degrees)")
-        if options["ra"] is not None:
-            if not 0.0 <= options["ra"] < 360.0 or not -90.0 <= options["dec"] <= 90.0:
-                raise ValidationError(
-                    f"ra, dec: ({options['ra']}, {options['dec']}) is not a position on the sky"
-                )
-            if options["radius"] is None or options["radius"] <= 0:
-                raise ValidationError(
-                    f"radius: {options['radius']!r} must be a positive number of arcseconds"
-                )
+        cone = cone_search(options)
+        if cone is not None:
             # The sky_distance filter of ANTARES's locus index (an HTM level-16 index of positions).
             filters.append(
                 {
                     "sky_distance": {
-                        "distance": f"{options['radius'] / 3600.0} degree",
-                        "htm16": {"center": f"{options['ra']} {options['dec']}"},
+                        "distance": f"{cone.radius / 3600.0} degree",
+                        "htm16": {"center": f"{cone.ra} {cone.dec}"},
                     }
                 }
             )

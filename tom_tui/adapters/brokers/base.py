@@ -41,6 +41,7 @@ from tom_tui.adapters.http import Credentials, HttpClient, HttpRequest, load_cre
 from tom_tui.domain.errors import AdapterError, ValidationError
 from tom_tui.domain.options import Option, resolve_options
 from tom_tui.domain.photometry import empty_alert_photometry
+from tom_tui.domain.text import strip_control, strip_control_in
 
 
 @dataclass
@@ -61,6 +62,16 @@ class GenericAlert:
     aliases: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # A broker's answer is outside text: no control character of it may reach a terminal.
+        self.id, self.name = strip_control(str(self.id)), strip_control(str(self.name))
+        self.aliases = [strip_control(str(alias)) for alias in self.aliases]
+        self.filter, self.classification, self.url = (
+            None if value is None else strip_control(str(value))
+            for value in (self.filter, self.classification, self.url)
+        )
+        self.extra = strip_control_in(self.extra)
 
     def to_json(self, include_raw: bool = False) -> dict[str, Any]:
         data = asdict(self)
@@ -187,6 +198,45 @@ class Broker(ABC):
                 f"{self.label}: unexpected light curve from {request.display_url()} "
                 f"({type(error).__name__}: {error})"
             ) from None
+
+
+def cone_options(default_radius: float, radius_help: str = "cone radius, arcsec") -> tuple[Option, ...]:
+    """The ``ra``, ``dec`` and ``radius`` options of a broker's cone search (degrees, arcsec)."""
+    return (
+        Option("ra", "float", None, "cone centre RA, degrees"),
+        Option("dec", "float", None, "cone centre Dec, degrees"),
+        Option("radius", "float", default_radius, radius_help),
+    )
+
+
+@dataclass(frozen=True)
+class Cone:
+    """A cone search: centre in degrees, radius in arcseconds."""
+
+    ra: float
+    dec: float
+    radius: float
+
+    def fields(self) -> dict[str, float]:
+        """``ra``, ``dec`` and ``radius``, as most brokers name them in a query."""
+        return {"ra": self.ra, "dec": self.dec, "radius": self.radius}
+
+
+def cone_search(options: Mapping[str, Any]) -> Cone | None:
+    """The cone the resolved options of :func:`cone_options` ask for, or None when they ask for none.
+
+    Raises ValidationError for half a centre, a centre off the sky or a radius that is not positive.
+    """
+    ra, dec, radius = options["ra"], options["dec"], options["radius"]
+    if (ra is None) != (dec is None):
+        raise ValidationError("ra, dec: a cone search needs both (degrees)")
+    if ra is None:
+        return None
+    if not 0.0 <= ra < 360.0 or not -90.0 <= dec <= 90.0:
+        raise ValidationError(f"ra, dec: ({ra}, {dec}) is not a position on the sky")
+    if radius is None or radius <= 0:
+        raise ValidationError(f"radius: {radius!r} must be a positive number of arcseconds")
+    return Cone(float(ra), float(dec), float(radius))
 
 
 def require_keys(payload: Any, keys: Sequence[str], where: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from tom_tui.adapters.alerts.ztf import ZTF_FILTERS, ZTF_MAGSYS, ztf_measurement
-from tom_tui.adapters.brokers.base import Broker, GenericAlert
+from tom_tui.adapters.brokers.base import Broker, GenericAlert, cone_options, cone_search
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, ValidationError
 from tom_tui.domain.options import Option
@@ -34,9 +34,7 @@ class FinkBroker(Broker):
             "latest alerts of a Fink class, e.g. 'SN candidate', 'Early SN Ia candidate'",
         ),
         Option("n", "int", 10, "how many latest alerts of the class"),
-        Option("ra", "float", None, "cone centre RA, degrees"),
-        Option("dec", "float", None, "cone centre Dec, degrees"),
-        Option("radius", "float", 10.0, "cone radius, arcsec"),
+        *cone_options(10.0),
     )
 
     def build_query(self, options: Mapping[str, Any]) -> HttpRequest:
@@ -45,23 +43,22 @@ class FinkBroker(Broker):
                 "POST",
                 f"{self.base_url}/objects",
                 json={"objectId": options["object_id"], "output-format": "json"},
+                repeatable=True,
             )
         if options["fink_class"]:
             return HttpRequest(
                 "POST",
                 f"{self.base_url}/latests",
                 json={"class": options["fink_class"], "n": options["n"], "output-format": "json"},
+                repeatable=True,
             )
-        if options["ra"] is not None and options["dec"] is not None:
+        cone = cone_search(options)
+        if cone is not None:
             return HttpRequest(
                 "POST",
                 f"{self.base_url}/conesearch",
-                json={
-                    "ra": options["ra"],
-                    "dec": options["dec"],
-                    "radius": options["radius"],
-                    "output-format": "json",
-                },
+                json={**cone.fields(), "output-format": "json"},
+                repeatable=True,
             )
         raise ValidationError("fink: give --object-id, --fink-class or a cone (--ra, --dec, --radius)")
 
@@ -100,6 +97,7 @@ class FinkBroker(Broker):
             "POST",
             f"{self.base_url}/objects",
             json={"objectId": alert.id, "withupperlim": True, "output-format": "json"},
+            repeatable=True,
         )
 
     def photometry_history(self, alert: GenericAlert) -> pa.Table:

@@ -14,11 +14,16 @@ from typing import Any
 import pyarrow as pa
 
 from tom_tui.adapters.alerts.ztf import ZTF_FILTERS, ZTF_MAGSYS, ztf_measurement
-from tom_tui.adapters.brokers.base import Broker, GenericAlert
+from tom_tui.adapters.brokers.base import Broker, GenericAlert, cone_options, cone_search
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, ValidationError
 from tom_tui.domain.options import Option
 from tom_tui.domain.photometry import PhotometryColumns, finite_or_none
+
+
+def object_url(name: str) -> str:
+    """The object's page on the Lasair web site."""
+    return f"https://lasair-ztf.lsst.ac.uk/objects/{name}/"
 
 
 class LasairBroker(Broker):
@@ -28,9 +33,7 @@ class LasairBroker(Broker):
     credential_keys = ("token",)
     options = (
         Option("object_id", "str", None, "one ZTF object name"),
-        Option("ra", "float", None, "cone centre RA, degrees"),
-        Option("dec", "float", None, "cone centre Dec, degrees"),
-        Option("radius", "float", 10.0, "cone radius, arcsec (Lasair allows up to 1000)"),
+        *cone_options(10.0, "cone radius, arcsec (Lasair allows up to 1000)"),
     )
 
     def _headers(self) -> dict[str, str]:
@@ -40,23 +43,24 @@ class LasairBroker(Broker):
     def build_query(self, options: Mapping[str, Any]) -> HttpRequest:
         if options["object_id"]:
             return self._objects_request(str(options["object_id"]))
-        if options["ra"] is None or options["dec"] is None:
+        cone = cone_search(options)
+        if cone is None:
             raise ValidationError("ra/dec: Lasair needs --object-id or a cone (--ra, --dec, --radius)")
         return HttpRequest(
             "POST",
             f"{self.base_url}/cone/",
-            data={
-                "ra": options["ra"],
-                "dec": options["dec"],
-                "radius": options["radius"],
-                "requestType": "all",
-            },
+            data={**cone.fields(), "requestType": "all"},
             headers=self._headers(),
+            repeatable=True,
         )
 
     def _objects_request(self, object_ids: str) -> HttpRequest:
         return HttpRequest(
-            "POST", f"{self.base_url}/objects/", data={"objectIds": object_ids}, headers=self._headers()
+            "POST",
+            f"{self.base_url}/objects/",
+            data={"objectIds": object_ids},
+            headers=self._headers(),
+            repeatable=True,
         )
 
     def parse_query(self, payload: Any) -> list[dict[str, Any]]:
@@ -76,7 +80,7 @@ class LasairBroker(Broker):
             name=name,
             ra=None,
             dec=None,
-            url=f"https://lasair-ztf.lsst.ac.uk/objects/{name}/",
+            url=object_url(name),
             extra={"separation_arcsec": finite_or_none(raw.get("separation"))},
             raw=raw,
         )
@@ -97,7 +101,7 @@ class LasairBroker(Broker):
             mag=finite_or_none(latest.get("magpsf")),
             filter=ZTF_FILTERS.get(int(latest["fid"])) if latest else None,
             classification=sherlock.get("classification"),
-            url=f"https://lasair-ztf.lsst.ac.uk/objects/{name}/",
+            url=object_url(name),
             raw=raw,
         )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from tom_tui.adapters.brokers.base import Broker, GenericAlert
+from tom_tui.adapters.brokers.base import Broker, GenericAlert, cone_options, cone_search
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.errors import AdapterError, NotFoundError, ValidationError
 from tom_tui.domain.options import Option
@@ -51,9 +51,7 @@ class TnsBroker(Broker):
     options = (
         Option("objname", "str", None, "TNS name without prefix, e.g. 2024abc"),
         Option("internal_name", "str", None, "a survey name, e.g. ZTF24aaaaaaa"),
-        Option("ra", "float", None, "cone centre RA, degrees"),
-        Option("dec", "float", None, "cone centre Dec, degrees"),
-        Option("radius", "float", 5.0, "cone radius, arcsec"),
+        *cone_options(5.0),
         Option("discovered_days", "int", None, "discovered within this many days"),
     )
 
@@ -69,6 +67,7 @@ class TnsBroker(Broker):
             f"{self.base_url}/get/{endpoint}",
             data={"api_key": self.credentials["api_key"], "data": json.dumps(body)},
             headers={"User-Agent": "tns_marker" + json.dumps(marker, separators=(",", ":"))},
+            repeatable=True,  # only /get/ endpoints: searches and object look-ups
         )
 
     def build_query(self, options: Mapping[str, Any]) -> HttpRequest:
@@ -77,8 +76,9 @@ class TnsBroker(Broker):
             body["objname"] = options["objname"]
         if options["internal_name"]:
             body["internal_name"] = options["internal_name"]
-        if options["ra"] is not None and options["dec"] is not None:
-            body.update(ra=options["ra"], dec=options["dec"], radius=options["radius"], units="arcsec")
+        cone = cone_search(options)
+        if cone is not None:
+            body.update(cone.fields(), units="arcsec")
         if options["discovered_days"] is not None:
             body["discovered_period_value"], body["discovered_period_units"] = (
                 options["discovered_days"],

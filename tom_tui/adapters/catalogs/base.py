@@ -11,14 +11,19 @@ can stand in for the service.
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 
 from tom_tui.adapters.http import HttpClient, HttpRequest
+from tom_tui.domain.errors import AdapterError
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 
 class Catalog(ABC):
@@ -50,7 +55,27 @@ class Catalog(ABC):
         request = self.request_for(term)
         return self.parse(term, self.client.send(request))
 
+    def read_votable(self, content: bytes, *, use_names_over_ids: bool = False) -> Table:
+        """The first table of a VOTable answer; an answer that is not one raises AdapterError."""
+        from astropy.io.votable import parse_single_table
+
+        try:
+            return parse_single_table(io.BytesIO(content)).to_table(use_names_over_ids=use_names_over_ids)
+        except Exception as error:
+            raise AdapterError(f"{self.label}: answer is not a VOTable ({type(error).__name__})") from None
+
 
 def clean_name(name: str) -> str:
     """Catalog names padded with runs of spaces (SIMBAD's ``M   1``) → single spaces."""
     return " ".join(str(name).split())
+
+
+def term_aliases(term: str, name: str) -> list[str]:
+    """The name that was looked up, as an alias, when the catalog knows the object by another."""
+    looked_up = clean_name(term)
+    return [looked_up] if looked_up.lower() != name.lower() else []
+
+
+def sidereal_fields(term: str, name: str, ra: float, dec: float, extra: dict[str, Any]) -> dict[str, Any]:
+    """Target fields of an object found in a catalog of fixed positions (degrees)."""
+    return {"name": name, "ra": ra, "dec": dec, "aliases": term_aliases(term, name), "extra": extra}

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from tom_tui.adapters.catalogs.base import Catalog, clean_name
+from tom_tui.adapters.catalogs.base import Catalog, clean_name, term_aliases
 from tom_tui.adapters.http import HttpRequest
 from tom_tui.domain.clock import now_mjd
 from tom_tui.domain.errors import AdapterError
@@ -45,8 +45,7 @@ def elements_to_fields(row: Any, term: str) -> dict[str, Any]:
         fields.update(
             mean_anomaly=float(row["M"]), semimajor_axis=float(row["a"]), mean_daily_motion=float(row["n"])
         )
-    if clean_name(term).lower() != name.lower():
-        fields["aliases"] = [clean_name(term)]
+    fields["aliases"] = term_aliases(term, name)
     return fields
 
 

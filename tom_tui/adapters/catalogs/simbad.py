@@ -3,14 +3,12 @@ the one astroquery's ``Simbad.query_object`` sends."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import requests
 
-from tom_tui.adapters.catalogs.base import Catalog, clean_name
+from tom_tui.adapters.catalogs.base import Catalog, clean_name, sidereal_fields
 from tom_tui.adapters.http import HttpRequest
-from tom_tui.domain.errors import AdapterError
 
 
 class SimbadCatalog(Catalog):
@@ -27,24 +25,12 @@ class SimbadCatalog(Catalog):
         simbad._hardlimit = 2000
         payload = dict(simbad.query_object(term, get_query_payload=True))
         payload.update(FORMAT="votable", MAXREC=10)
-        return HttpRequest("POST", f"{self.base_url}/sync", data=payload)
+        return HttpRequest("POST", f"{self.base_url}/sync", data=payload, repeatable=True)
 
     def parse(self, term: str, response: requests.Response) -> dict[str, Any] | None:
-        from astropy.io.votable import parse_single_table
-
-        try:
-            table = parse_single_table(io.BytesIO(response.content)).to_table()
-        except Exception as error:
-            raise AdapterError(f"SIMBAD: answer is not a VOTable ({type(error).__name__})") from None
+        table = self.read_votable(response.content)
         if len(table) == 0:
             return None
         row = table[0]
         main_id = clean_name(row["main_id"])
-        aliases = [clean_name(term)] if clean_name(term).lower() != main_id.lower() else []
-        return {
-            "name": main_id,
-            "ra": float(row["ra"]),
-            "dec": float(row["dec"]),
-            "aliases": aliases,
-            "extra": {"catalog": "SIMBAD"},
-        }
+        return sidereal_fields(term, main_id, float(row["ra"]), float(row["dec"]), {"catalog": "SIMBAD"})

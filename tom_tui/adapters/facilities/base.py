@@ -131,9 +131,24 @@ class Facility(ABC):
         Each problem is one line ``field: what is wrong; what was expected``. Must not submit.
         """
 
+    def describe_request(self, request: ObservationRequest) -> dict[str, Any]:
+        """What :meth:`submit` would send for a valid request, as JSON-ready data; sends nothing.
+
+        Facilities with a remote API return the body they would send.
+        """
+        parameters = {
+            key: value.isoformat() if isinstance(value, dt.datetime) else value
+            for key, value in request.parameters.items()
+        }
+        return {"target": request.target.name, "parameters": parameters}
+
     @abstractmethod
     def submit(self, request: ObservationRequest) -> str:
-        """Submit a valid request; returns the facility's id for it."""
+        """Submit a valid request; returns the facility's id for it.
+
+        A request must never be sent twice: when the answer is lost after the request may have
+        arrived, look for what it created, or raise an error telling the user to check.
+        """
 
     @abstractmethod
     def cancel(self, observation: SubmittedObservation) -> str:

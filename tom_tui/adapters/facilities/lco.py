@@ -15,8 +15,14 @@ archive base URLs are settings (``[facilities.lco]`` in ``tom-tui.toml``: ``port
 settings: ``proposal`` (default proposal), ``validate_remotely`` (also ask the portal's
 ``/api/requestgroups/validate/`` before submitting), ``reduction_level`` (archive frames to fetch:
 0 raw, 91 BANZAI-reduced), ``workers`` (concurrent status polls, default 4), ``timeout``,
-``max_retries``, ``rate_limit`` (requests per second to one host; 0, the default, for none). Every call
-goes through the shared client of :mod:`tom_tui.adapters.http`.
+``max_retries``, ``rate_limit`` (requests per second to one host; 0, the default, for none),
+``deadline`` (seconds one call may take in all) and ``max_body_mb`` (largest JSON answer). Every
+call goes through the shared client of :mod:`tom_tui.adapters.http`.
+
+A request group is never submitted twice: when the ``POST`` fails after it may have reached the
+portal (a timeout, a 504), the portal is asked for a group of the same name, proposal and windows
+created since, and that group is adopted; if none or several are found, the error says to check
+the portal before trying again. A token in ``tom-tui.toml`` is only used if that file is private.
 """
 
 from __future__ import annotations
@@ -37,7 +43,18 @@ from tom_tui.adapters.facilities.base import (
     StatusReport,
     SubmittedObservation,
 )
-from tom_tui.adapters.http import HttpClient, HttpRequest, RateLimiter, load_credentials
+from tom_tui.adapters.http import (
+    DEFAULT_DEADLINE_SECONDS,
+    DEFAULT_MAX_BODY_BYTES,
+    AmbiguousRequestError,
+    HttpClient,
+    HttpRequest,
+    RateLimiter,
+    check_private,
+    clean_secret,
+    load_credentials,
+    quoted_reply,
+)
 from tom_tui.domain.clock import now
 from tom_tui.domain.errors import AdapterError
 from tom_tui.domain.options import Option, parse_utc
@@ -49,6 +66,9 @@ log = logging.getLogger(__name__)
 DEFAULT_PORTAL_URL = "https://observe.lco.global"
 DEFAULT_ARCHIVE_URL = "https://archive-api.lco.global"
 SERVICE = "LCO observation portal"
+CONFIG_FILE = "tom-tui.toml"
+# How far back (portal clock against ours) a request group created by a lost answer is looked for.
+LOOKUP_MARGIN = dt.timedelta(minutes=15)
 
 # Filters each imager carries (LCO instrument documentation); checked before anything is sent.
 INSTRUMENT_FILTERS: dict[str, tuple[str, ...]] = {
@@ -70,32 +90,20 @@ LCO_SITES = [
     Site("tlv (Wise)", 30.5958, 34.7633, 875.0),
 ]
 
-# Orbital element fields: tom-tui (TOM Toolkit) name → OCS request-group name.
+# Orbital element fields: tom-tui (TOM Toolkit) name → OCS request-group name. Every scheme gives
+# the orientation of the orbit; the rest says where the body is on it.
+ORIENTATION_FIELDS = {
+    "epoch_of_elements": "epochofel",
+    "inclination": "orbinc",
+    "lng_asc_node": "longascnode",
+    "arg_of_perihelion": "argofperih",
+    "eccentricity": "eccentricity",
+}
 ELEMENT_FIELDS = {
-    "MPC_MINOR_PLANET": {
-        "epoch_of_elements": "epochofel",
-        "inclination": "orbinc",
-        "lng_asc_node": "longascnode",
-        "arg_of_perihelion": "argofperih",
-        "eccentricity": "eccentricity",
-        "semimajor_axis": "meandist",
-        "mean_anomaly": "meananom",
-    },
-    "MPC_COMET": {
-        "epoch_of_elements": "epochofel",
-        "inclination": "orbinc",
-        "lng_asc_node": "longascnode",
-        "arg_of_perihelion": "argofperih",
-        "eccentricity": "eccentricity",
-        "perihdist": "perihdist",
-        "epoch_of_perihelion": "epochofperih",
-    },
+    "MPC_MINOR_PLANET": {**ORIENTATION_FIELDS, "semimajor_axis": "meandist", "mean_anomaly": "meananom"},
+    "MPC_COMET": {**ORIENTATION_FIELDS, "perihdist": "perihdist", "epoch_of_perihelion": "epochofperih"},
     "JPL_MAJOR_PLANET": {
-        "epoch_of_elements": "epochofel",
-        "inclination": "orbinc",
-        "lng_asc_node": "longascnode",
-        "arg_of_perihelion": "argofperih",
-        "eccentricity": "eccentricity",
+        **ORIENTATION_FIELDS,
         "semimajor_axis": "meandist",
         "mean_anomaly": "meananom",
         "mean_daily_motion": "dailymot",
@@ -143,13 +151,15 @@ class LCOFacility(Facility):
         self.portal_url = str(self.settings.get("portal_url", DEFAULT_PORTAL_URL)).rstrip("/")
         self.archive_url = str(self.settings.get("archive_url", DEFAULT_ARCHIVE_URL)).rstrip("/")
         self.reduction_level = int(self.settings.get("reduction_level", 0))
-        self._token: str | None = self.settings.get("token") or None
+        self._token: str | None = None
         # Polling runs in a few threads, each keeping its own connection alive (see HttpClient).
         # No rate limit unless configured: the portal throttles by answering 429, which is retried.
         self.client = HttpClient(
             timeout=float(self.settings.get("timeout", 30.0)),
             retries=int(self.settings.get("max_retries", 3)),
             rate_limiter=RateLimiter(default_per_second=float(self.settings.get("rate_limit", 0.0))),
+            deadline=float(self.settings.get("deadline", DEFAULT_DEADLINE_SECONDS)),
+            max_body_bytes=int(float(self.settings.get("max_body_mb", DEFAULT_MAX_BODY_BYTES / 1e6)) * 1e6),
         )
 
     # -- declaration --
@@ -292,19 +302,35 @@ class LCOFacility(Facility):
             ],
         }
 
+    def describe_request(self, request: ObservationRequest) -> dict[str, Any]:
+        return self.request_group_payload(request)
+
     # -- HTTP --
     @property
     def token(self) -> str:
         if self._token is None:
             root = self.settings.get("store_root")
-            credentials = load_credentials(self.name, Path(root) if root else None, ("token",))
-            self._token = credentials.get("token") or os.environ.get("LCO_API_TOKEN") or None
+            store_root = Path(root) if root else None
+            self._token = self._configured_token(store_root)
+            if not self._token:
+                credentials = load_credentials(self.name, store_root, ("token",))
+                legacy = os.environ.get("LCO_API_TOKEN", "")
+                self._token = credentials.get("token") or clean_secret(legacy, "LCO_API_TOKEN") or None
         if not self._token:
             raise AdapterError(
                 "LCO: no API token; set TOM_TUI_LCO_TOKEN or add a token under [lco] in "
                 "<store>/credentials.toml"
             )
         return self._token
+
+    def _configured_token(self, store_root: Path | None) -> str:
+        """A token given in the settings; from the store's ``tom-tui.toml`` only if that file is private."""
+        configured = str(self.settings.get("token") or "")
+        if not configured:
+            return ""
+        if store_root is not None and (store_root / CONFIG_FILE).exists():
+            check_private(store_root / CONFIG_FILE, "the configuration holding [facilities.lco] token")
+        return clean_secret(configured, f"{CONFIG_FILE}: [facilities.{self.name}] token")
 
     def _call(
         self,
@@ -315,11 +341,14 @@ class LCOFacility(Facility):
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         stream: bool = False,
+        repeatable: bool = False,
     ) -> requests.Response:
         """One portal or archive call through the shared client (retries, backoff, rate limit),
         with the portal's own errors explained."""
         headers = {"Authorization": f"Token {self.token}"} if authenticated else {}
-        request = HttpRequest(method, url, params=dict(params or {}), json=json, headers=headers)
+        request = HttpRequest(
+            method, url, params=dict(params or {}), json=json, headers=headers, repeatable=repeatable
+        )
         what = f"{SERVICE}: {method} {url.split('?')[0]}"
         response = self.client.send(request, stream=stream, check_status=False)
         if response.status_code in (401, 403):
@@ -330,14 +359,19 @@ class LCOFacility(Facility):
             try:
                 problems = _flatten_errors(response.json())
             except ValueError:
-                problems = [response.text[:200]]
+                problems = [quoted_reply(response, request).removeprefix(": ")]
             raise AdapterError(f"{what} answered {response.status_code}: " + "; ".join(problems[:10]))
         return response
 
     def _json(
-        self, method: str, url: str, params: Mapping[str, Any] | None = None, json: Any = None
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        repeatable: bool = False,
     ) -> dict[str, Any]:
-        response = self._call(method, url, params=params, json=json)
+        response = self._call(method, url, params=params, json=json, repeatable=repeatable)
         try:
             document = response.json()
         except ValueError:
@@ -363,21 +397,77 @@ class LCOFacility(Facility):
     def validate_remotely(self, request: ObservationRequest) -> list[str]:
         """Ask the portal to check a request (``POST /api/requestgroups/validate/``) without submitting."""
         document = self._json(
-            "POST", f"{self.portal_url}/api/requestgroups/validate/", json=self.request_group_payload(request)
+            "POST",
+            f"{self.portal_url}/api/requestgroups/validate/",
+            json=self.request_group_payload(request),
+            repeatable=True,  # validation creates nothing
         )
         return _flatten_errors(document.get("errors") or {})
 
     def submit(self, request: ObservationRequest) -> str:
-        document = self._json(
-            "POST", f"{self.portal_url}/api/requestgroups/", json=self.request_group_payload(request)
-        )
+        payload = self.request_group_payload(request)
+        sent = now()
+        try:
+            document = self._json("POST", f"{self.portal_url}/api/requestgroups/", json=payload)
+        except AmbiguousRequestError as error:
+            return self._adopt_lost_submission(payload, sent, error)
         if "id" not in document:
             raise AdapterError(f"{SERVICE}: the created request group has no id")
         return str(document["id"])
 
+    def _adopt_lost_submission(
+        self, payload: Mapping[str, Any], sent: dt.datetime, error: AmbiguousRequestError
+    ) -> str:
+        """The id of the group a submission whose answer was lost created, looked up, never re-sent."""
+        check = (
+            f"{error}. The portal may have created the request group; check {self.portal_url}/requestgroups/ "
+            "before retrying"
+        )
+        try:
+            found = self.find_request_groups(payload, sent - LOOKUP_MARGIN)
+        except AdapterError as lookup_error:
+            raise AdapterError(f"{check} (looking it up failed too: {lookup_error})") from None
+        if len(found) == 1:
+            log.warning("%s; found the request group it created (%s) and adopted it", error, found[0])
+            return found[0]
+        if found:
+            raise AdapterError(f"{check}: request groups {', '.join(found)} match it") from None
+        raise AdapterError(f"{check}: none matches it yet") from None
+
+    def find_request_groups(self, payload: Mapping[str, Any], created_after: dt.datetime) -> list[str]:
+        """Ids of request groups with this payload's name, proposal and windows created since."""
+        params = {
+            "name": payload["name"],
+            "proposal": payload["proposal"],
+            "created_after": created_after.astimezone(dt.UTC).isoformat(),
+        }
+
+        def windows(group: Mapping[str, Any]) -> list[Any]:
+            return [
+                [
+                    (
+                        window.get("start", "")[:19].replace("T", " "),
+                        window.get("end", "")[:19].replace("T", " "),
+                    )
+                    for window in one.get("windows") or []
+                ]
+                for one in group.get("requests") or []
+            ]
+
+        return [
+            str(group["id"])
+            for group in self._pages(f"{self.portal_url}/api/requestgroups/", params)
+            if group.get("name") == payload["name"]
+            and group.get("proposal") == payload["proposal"]
+            and windows(group) == windows(payload)
+            and "id" in group
+        ]
+
     def cancel(self, observation: SubmittedObservation) -> str:
         document = self._json(
-            "POST", f"{self.portal_url}/api/requestgroups/{observation.facility_id}/cancel/"
+            "POST",
+            f"{self.portal_url}/api/requestgroups/{observation.facility_id}/cancel/",
+            repeatable=True,  # cancelling twice cancels once
         )
         return str(document.get("state", "CANCELED"))
 
@@ -438,7 +528,6 @@ class LCOFacility(Facility):
         if not product.url:
             raise AdapterError(f"LCO archive: frame {product.filename} has no download url")
         # Frame urls are pre-signed storage links: they must not carry the portal token.
+        request = HttpRequest("GET", product.url)
         response = self._call("GET", product.url, authenticated=False, stream=True)
-        with open(destination, "wb") as handle:
-            for chunk in response.iter_content(chunk_size=1 << 20):
-                handle.write(chunk)
+        self.client.save_body(request, response, destination)

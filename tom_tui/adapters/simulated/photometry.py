@@ -102,6 +102,7 @@ def simulated_photometry(obj: SimObject, start_mjd: float, end_mjd: float, *, se
             "instrument": pa.array(["ZTF"] * count, type=pa.string()),
             "source": pa.array(["simulated ZTF forced photometry"] * count, type=pa.string()),
             "extra": pa.nulls(count, pa.string()),
+            "negative_subtraction": pa.nulls(count, pa.bool_()),
         },
         schema=MEASUREMENT_SCHEMA,
     )

@@ -10,7 +10,9 @@ Two policies, chosen per upload:
   instrument within that many days of a stored one is the same point; skip it, or with clobber
   replace the stored one.
 
-Bands are compared by :func:`tom_tui.domain.photometry.band_identity` (``ztfr`` is ``r``).
+Both tables carry canonical band, telescope and instrument names
+(:func:`tom_tui.domain.photometry.with_canonical_names`: ``r`` taken by P48, ``ztfr`` and
+``r-ZTF`` are one band), so equal names mean the same band and facility.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.domain.errors import ValidationError
-from tom_tui.domain.photometry import SAME_EXPOSURE_DAYS, DedupPolicy, OnDuplicatePoint, band_identity
+from tom_tui.domain.photometry import SAME_EXPOSURE_DAYS, DedupPolicy, OnDuplicatePoint
 from tom_tui.processing.photometry.timeformat import MAX_REPORTED_PROBLEMS
 
 # What must be equal (besides a close time) for two points to be one, per policy.
@@ -61,7 +63,8 @@ def find_duplicates(
         incoming_index, existing_index = _match_within(
             existing, incoming, policy.mjd_match_days, MJD_MATCH_KEY
         )
-        replace = policy.clobber
+        # ``--on-duplicate update`` asks for the stored point to be replaced, as clobber does.
+        replace = policy.clobber or policy.on_duplicate is OnDuplicatePoint.UPDATE
     else:
         incoming_index, existing_index = _match_within(
             existing, incoming, SAME_EXPOSURE_DAYS, SAME_EXPOSURE_KEY
@@ -100,12 +103,8 @@ def _group_codes(
 
 
 def _key_column(rows: pa.Table, name: str) -> pa.Array | pa.ChunkedArray:
-    """A column to group by: bands by identity; ``facility`` is telescope and instrument, or,
-    for a point that names neither (a file without those columns), its source."""
-    if name == "filter":
-        encoded = pc.dictionary_encode(pc.fill_null(rows.column("filter"), "")).combine_chunks()
-        identities = [band_identity(band) for band in encoded.dictionary.to_pylist()]
-        return pa.array(identities, pa.string()).take(encoded.indices)
+    """A column to group by; ``facility`` is telescope and instrument, or, for a point that names
+    neither (a file without those columns), its source."""
     if name == "facility":
         telescope = pc.fill_null(rows.column("telescope"), "")
         instrument = pc.fill_null(rows.column("instrument"), "")

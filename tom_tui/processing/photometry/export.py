@@ -92,12 +92,25 @@ def write_ecsv(table: pa.Table, path: Path) -> None:
     out.write(path, format="ascii.ecsv", overwrite=True)
 
 
-def write_tomtoolkit(table: pa.Table, path: Path) -> None:
-    """TOM Toolkit's photometry upload CSV: time (MJD), filter, magnitude, error, limit, source."""
+TOMTOOLKIT_COLUMNS = ["time", "filter", "magnitude", "error", "limit", "telescope", "instrument", "source"]
+
+
+def write_tomtoolkit(table: pa.Table, path: Path) -> int:
+    """TOM Toolkit's photometry upload CSV: time (MJD), filter, magnitude, error, limit,
+    telescope, instrument, source (TOM Toolkit 3.x keeps telescope and instrument as fields of
+    the point and ``source`` as its source name).
+
+    A point with neither magnitude nor limit (a flux alone) would become an empty record there,
+    so it is left out; returns how many were.
+    """
+    left_out = 0
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["time", "filter", "magnitude", "error", "limit", "source"])
+        writer.writerow(TOMTOOLKIT_COLUMNS)
         for row in _rows(table):
+            if row["mag"] is None and row["limit"] is None:
+                left_out += 1
+                continue
             writer.writerow(
                 [
                     row["mjd"],
@@ -105,9 +118,12 @@ def write_tomtoolkit(table: pa.Table, path: Path) -> None:
                     "" if row["mag"] is None else row["mag"],
                     "" if row["magerr"] is None else row["magerr"],
                     "" if row["limit"] is None else row["limit"],
-                    row["source"] or row["telescope"] or "",
+                    row["telescope"] or "",
+                    row["instrument"] or "",
+                    row["source"] or "",
                 ]
             )
+    return left_out
 
 
 def write_snana(table: pa.Table, path: Path, name: str, ra: float | None, dec: float | None) -> int:

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.domain.errors import ValidationError
-from tom_tui.domain.photometry import DETECTION_SNR, LIMIT_SIGMA, MEASUREMENT_SCHEMA, float_column
+from tom_tui.domain.photometry import (
+    BRIGHTEST_MAG,
+    DETECTION_SNR,
+    FAINTEST_MAG,
+    LIMIT_SIGMA,
+    MEASUREMENT_SCHEMA,
+    float_column,
+)
 from tom_tui.domain.units import (
     AB_ZERO_POINT_UJY,
     flux_to_mag_array,
@@ -27,8 +36,10 @@ from tom_tui.processing.photometry.readers import PhotometryFormat, RawTable
 from tom_tui.processing.photometry.timeformat import (
     MAX_REPORTED_PROBLEMS,
     TIME_COLUMN_NAMES,
+    InvalidRows,
     TimeFormat,
     format_for_column,
+    refuse_other_time_scales,
     times_to_mjd,
 )
 
@@ -68,7 +79,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "source": ("source", "origin", "survey", "observer"),
 }
 MAPPABLE_FIELDS = ("time", *FIELD_ALIASES)
-MAG_RANGE = (-30.0, 40.0)
+MAG_RANGE = (BRIGHTEST_MAG, FAINTEST_MAG)
 
 # µJy per unit for flux columns whose unit a user states or an ECSV file carries.
 FLUX_UNITS_UJY = {"ujy": 1.0, "µjy": 1.0, "mjy": 1e3, "jy": 1e6, "njy": 1e-3}
@@ -89,6 +100,7 @@ class ReadOptions:
     # fluxes; anything else ("vega", "instrumental") is kept as magnitudes alone.
     magsys: str = "ab"
     where: dict[str, str] = field(default_factory=dict)  # keep only rows whose column has this value
+    skip_invalid: bool = False  # leave out rows with bad values (each reported) instead of refusing the file
 
 
 @dataclass
@@ -97,6 +109,8 @@ class NormalisedPhotometry:
     line_numbers: np.ndarray  # file line of every kept row
     format: PhotometryFormat
     skipped_lines: list[int] = field(default_factory=list)  # rows holding no measurement
+    invalid_lines: list[str] = field(default_factory=list)  # rows left out with skip_invalid, and why
+    notes: list[str] = field(default_factory=list)  # sentinel values read as "no value", per line
 
 
 class _Problems:
@@ -104,14 +118,23 @@ class _Problems:
         self.source = source
         self.row_word = row_word
         self.items: list[str] = []
+        self.lines: dict[int, str] = {}  # every bad line, with its first problem
+        self.notes: list[str] = []
 
     def add(self, line: int | None, name: str, text: str) -> None:
+        if line is not None:
+            self.lines.setdefault(line, f"{name}: {text}")
         if len(self.items) < MAX_REPORTED_PROBLEMS:
             where = f"{self.row_word} {line}: " if line is not None else ""
             self.items.append(f"{self.source}: {where}{name}: {text}")
 
+    def note(self, line: int, text: str) -> None:
+        self.notes.append(f"{self.source}: {self.row_word} {line}: {text}")
+
     def raise_if_any(self) -> None:
         if self.items:
+            if self.lines:
+                raise InvalidRows(self.items[0], list(self.items), dict(self.lines))
             raise ValidationError(self.items[0], problems=list(self.items))
 
 
@@ -178,7 +201,7 @@ def _check_range(
         return
     with np.errstate(invalid="ignore"):
         bad = np.flatnonzero(~np.isnan(values) & ((values < low) | (values > high)))
-    for index in bad[:MAX_REPORTED_PROBLEMS]:
+    for index in bad:
         problems.add(int(raw.line_numbers[index]), name, f"{float(values[index])!r} is not {expected}")
 
 
@@ -191,7 +214,9 @@ def _extra_json(raw: RawTable, used: set[str]) -> pa.Array:
     for position, name in enumerate(rest):
         column = raw.table.column(name)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            escaped = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
+            escaped = _escape_json_controls(
+                pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
+            )
             text = pc.binary_join_element_wise('"', escaped, '"', "")
         elif pa.types.is_boolean(column.type) or pa.types.is_integer(column.type):
             text = column.cast(pa.string())
@@ -199,12 +224,24 @@ def _extra_json(raw: RawTable, used: set[str]) -> pa.Array:
             floats = column.cast(pa.float64())
             floats = pc.if_else(pc.is_nan(floats), pa.scalar(None, pa.float64()), floats)
             text = floats.cast(pa.string())
-        key = ("{" if position == 0 else ",") + '"' + name.replace('"', "'") + '":'
+        key = ("{" if position == 0 else ",") + orjson.dumps(name.replace('"', "'")).decode() + ":"
         parts.append(key)
         parts.append(pc.fill_null(text, "null"))
     parts.append("}")
     joined = pc.binary_join_element_wise(*parts, "")
     return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+
+
+def _escape_json_controls(text: Any) -> Any:
+    """Control characters (a tab or a line break inside a quoted CSV field) as JSON escapes, so
+    that the ``extra`` column stays valid JSON; a pass per character actually present."""
+    if not pc.any(pc.match_substring_regex(text, "[\\x00-\\x1f]")).as_py():
+        return text
+    for code in range(0x20):
+        character = chr(code)
+        if pc.any(pc.match_substring(text, character)).as_py():
+            text = pc.replace_substring(text, character, f"\\u{code:04x}")
+    return text
 
 
 def _select_rows(raw: RawTable, where: dict[str, str]) -> None:
@@ -253,6 +290,34 @@ def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
         _prepare_ztf_fps(raw, options)
     if options.where:
         _select_rows(raw, options.where)
+    invalid: list[str] = []
+    while True:
+        try:
+            result = _measurements(raw, options)
+        except InvalidRows as error:
+            if not options.skip_invalid or not _drop_lines(raw, set(error.lines)):
+                raise
+            invalid.extend(
+                f"{raw.source}: {raw.row_word} {line}: {reason}"
+                for line, reason in sorted(error.lines.items())
+            )
+            continue
+        result.invalid_lines = invalid
+        return result
+
+
+def _drop_lines(raw: RawTable, lines: set[int]) -> bool:
+    """Leave the rows of ``lines`` out of ``raw``; False when none of them was there."""
+    keep = ~np.isin(raw.line_numbers, np.fromiter(lines, dtype=np.int64, count=len(lines)))
+    if keep.all():
+        return False
+    raw.table = raw.table.filter(pa.array(keep))
+    raw.line_numbers = raw.line_numbers[keep]
+    return True
+
+
+def _measurements(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
+    """The measurements of every row, or InvalidRows naming the rows with bad values."""
     problems = _Problems(raw.source, raw.row_word)
     columns = {name: _find_column(raw, name, options) for name in MAPPABLE_FIELDS}
     time_column, time_format = _time_column_and_format(raw, columns["time"], options)
@@ -289,7 +354,8 @@ def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
             "filter": kept(filters),
             "mag": kept_floats(brightness.mag),
             "magerr": kept_floats(brightness.magerr),
-            "limit": kept_floats(np.where(np.isnan(brightness.mag), brightness.limit, np.nan)),
+            # A detection keeps the limiting magnitude of its image too (ATLAS, SkyPortal files).
+            "limit": kept_floats(brightness.limit),
             "flux": kept_floats(brightness.flux),
             "fluxerr": kept_floats(brightness.fluxerr),
             "magsys": kept(pc.fill_null(magsys, default_magsys)),
@@ -297,12 +363,17 @@ def normalise(raw: RawTable, options: ReadOptions) -> NormalisedPhotometry:
             "instrument": kept(_strings(raw, columns["instrument"], options.instrument)),
             "source": kept(_strings(raw, columns["source"], options.source)),
             "extra": kept(_extra_json(raw, used)),
+            "negative_subtraction": pa.nulls(len(mjd), pa.bool_()),
         },
         schema=MEASUREMENT_SCHEMA,
     )
     skipped = np.flatnonzero(~has_measurement)
     return NormalisedPhotometry(
-        result, kept_lines, raw.format, skipped_lines=[int(raw.line_numbers[i]) for i in skipped]
+        result,
+        kept_lines,
+        raw.format,
+        skipped_lines=[int(raw.line_numbers[i]) for i in skipped],
+        notes=problems.notes,
     )
 
 
@@ -314,6 +385,7 @@ def _time_column_and_format(
             f"{raw.source}: no time column (looked for {', '.join(TIME_COLUMN_NAMES[:8])}...); "
             f"name one with --column time=NAME; columns are: {', '.join(raw.table.column_names)}"
         )
+    refuse_other_time_scales(raw.source, time_column)
     time_format = options.time_format or (
         TimeFormat.MJD if raw.units.get(time_column) == "mjd" else format_for_column(time_column)
     )
@@ -323,6 +395,33 @@ def _time_column_and_format(
             "give --time-format mjd, jd or iso"
         )
     return time_column, time_format
+
+
+# What files write in a magnitude column for "no value" (SkyPortal, IRAF, SExtractor).
+SENTINEL_MAGNITUDES = (99.0, -99.0)
+
+
+def _without_sentinels(
+    raw: RawTable,
+    mag: np.ndarray | None,
+    magerr: np.ndarray | None,
+    limit: np.ndarray | None,
+    problems: _Problems,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """The magnitude columns with their "no value" sentinels blanked, each noted with its line:
+    99 or -99 in a magnitude, error or limit, and an error of 0 next to no magnitude (a limit)."""
+    cleaned: list[np.ndarray | None] = []
+    for name, values in (("magnitude", mag), ("magnitude error", magerr), ("limit", limit)):
+        if values is None:
+            cleaned.append(None)
+            continue
+        sentinel = np.isin(values, SENTINEL_MAGNITUDES)
+        if name == "magnitude error" and mag is not None:
+            sentinel |= (values == 0) & (np.isnan(mag) | np.isin(mag, SENTINEL_MAGNITUDES))
+        for index in np.flatnonzero(sentinel):
+            problems.note(int(raw.line_numbers[index]), f"{name} {values[index]:g} read as no value")
+        cleaned.append(np.where(sentinel, np.nan, values))
+    return cleaned[0], cleaned[1], cleaned[2]
 
 
 def _read_brightness(
@@ -340,6 +439,7 @@ def _read_brightness(
     fluxerr = _floats(raw, columns["fluxerr"], "flux error", problems)
     zp = _floats(raw, columns["zp"], "zero point", problems)
     problems.raise_if_any()
+    mag, magerr, limit = _without_sentinels(raw, mag, magerr, limit, problems)
     if mag is None and flux is None and limit is None:
         raise ValidationError(
             f"{raw.source}: no magnitude, flux or limit column; name one with --column mag=NAME "
@@ -415,7 +515,7 @@ def _filters(
     if filter_column is None and not options.filter:
         raise ValidationError(f"{raw.source}: no filter column; give the filter with --filter NAME")
     missing_filter = np.flatnonzero(np.asarray(pc.is_null(filters), dtype=bool) & has_measurement)
-    for index in missing_filter[:MAX_REPORTED_PROBLEMS]:
+    for index in missing_filter:
         problems.add(int(raw.line_numbers[index]), "filter", "missing (give a default with --filter NAME)")
     problems.raise_if_any()
     return filters

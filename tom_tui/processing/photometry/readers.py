@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
@@ -32,6 +33,7 @@ class PhotometryFormat(StrEnum):
     ATLAS = "atlas"
     ZTF_FPS = "ztf-fps"
     FITS = "fits"
+    TOMTOOLKIT_JSON = "tomtoolkit-json"  # TOM Toolkit's /api/reduceddatums/ answer
 
 
 @dataclass
@@ -57,6 +59,8 @@ def detect_format(path: Path) -> PhotometryFormat:
     if not lines:
         raise ValidationError(f"{path.name}: the file is empty; expected a photometry table")
     first = lines[0]
+    if first.startswith(("[", "{")):
+        return PhotometryFormat.TOMTOOLKIT_JSON
     if first.startswith("# %ECSV"):
         return PhotometryFormat.ECSV
     if first.startswith("###") and "MJD" in first.upper():
@@ -75,10 +79,11 @@ def read_raw(path: Path, fmt: PhotometryFormat = PhotometryFormat.AUTO) -> RawTa
         PhotometryFormat.ATLAS: read_whitespace_table,
         PhotometryFormat.ZTF_FPS: read_whitespace_table,
         PhotometryFormat.FITS: read_fits_table,
+        PhotometryFormat.TOMTOOLKIT_JSON: read_tomtoolkit_json,
     }
     raw = readers[fmt](path)
     raw.format = fmt
-    return raw
+    return _from_tomtoolkit_names(raw)
 
 
 def _line_starts(data: bytes) -> np.ndarray:
@@ -128,16 +133,19 @@ def _explain_parse_error(
                 )
     reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=delimiter)
     expected: int | None = None
-    for line_number, row in enumerate(reader, start=1):
-        if line_number <= skip or not row:
-            continue
-        if expected is None:
-            expected = len(row)
-        elif len(row) != expected:
-            return ValidationError(
-                f"{path.name}: line {line_number}: expected {expected} fields like the header, "
-                f"found {len(row)}"
-            )
+    try:
+        for line_number, row in enumerate(reader, start=1):
+            if line_number <= skip or not row:
+                continue
+            if expected is None:
+                expected = len(row)
+            elif len(row) != expected:
+                return ValidationError(
+                    f"{path.name}: line {line_number}: expected {expected} fields like the header, "
+                    f"found {len(row)}"
+                )
+    except csv.Error as csv_error:  # a stray carriage return or NUL; the csv module says which
+        return ValidationError(f"{path.name}: line {reader.line_num}: not a readable CSV line ({csv_error})")
     return ValidationError(f"{path.name}: not a readable table ({error})")
 
 
@@ -155,13 +163,17 @@ def read_csv(path: Path) -> RawTable:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:  # not merely a character cut in two by the 64 KiB slice
+        cut_by_the_slice = len(data) > len(head) and error.start >= len(head) - 4
+        if not cut_by_the_slice:  # not merely a character cut in two by the 64 KiB slice
             line = head[: error.start].count(b"\n") + 1
             raise ValidationError(
                 f"{path.name}: line {line}: not UTF-8 text (save the file as UTF-8)"
             ) from error
     skip = _leading_comment_lines(data[:65536].decode("utf-8", errors="replace"))
-    header = data.split(b"\n", skip + 1)[skip].decode()
+    lines = data.split(b"\n", skip + 1)
+    if len(lines) <= skip:
+        raise ValidationError(f"{path.name}: only comment lines; expected a header line of column names")
+    header = lines[skip].decode("utf-8", errors="replace")
     if "," not in header and "\t" not in header and len(header.split()) > 1:
         return read_whitespace_table(path)  # "mjd mag magerr filter" columns separated by spaces
     delimiter = "," if "," in header else ("\t" if "\t" in header else ",")
@@ -178,8 +190,8 @@ def read_csv(path: Path) -> RawTable:
         # pyarrow reads a column with bytes that are not UTF-8 as binary instead of failing.
         raise _explain_parse_error(path, data, skip, delimiter, pa.ArrowInvalid("invalid UTF8 data"))
     table = table.rename_columns([name.strip() for name in table.column_names])
-    lines = _data_line_numbers(data, skip + 1, table.num_rows)
-    return RawTable(table, lines, path.name, PhotometryFormat.CSV)
+    line_numbers = _data_line_numbers(data, skip + 1, table.num_rows)
+    return RawTable(table, line_numbers, path.name, PhotometryFormat.CSV)
 
 
 def read_whitespace_table(path: Path) -> RawTable:
@@ -300,3 +312,129 @@ def _from_astropy(table: Any, source: str, line_numbers: np.ndarray) -> RawTable
             ]
             arrays[name] = pa.array(texts, type=pa.string())
     return RawTable(pa.table(arrays), line_numbers, source, PhotometryFormat.ECSV, units=units)
+
+
+# TOM Toolkit 3.x writes photometry as brightness/bandpass (its download CSV and its API); 2.x as
+# magnitude/error/filter. Both carry the time as an ISO ``timestamp`` in UTC.
+_TOMTOOLKIT_NAMES = {
+    "brightness": "magnitude",
+    "brightness_error": "error",
+    "bandpass": "filter",
+    "source_name": "source",
+}
+_MAGNITUDE_UNITS = {"", "mag", "mags", "ab", "abmag", "ab mag", "magnitude"}
+
+
+def _from_tomtoolkit_names(raw: RawTable) -> RawTable:
+    """A TOM Toolkit table (photometry download CSV, /api/reduceddatums/ JSON) in the column
+    names the normalisation knows: its ISO ``timestamp`` becomes ``mjd``; its ``unit`` must be a
+    magnitude, since TOM Toolkit's brightness is read as one."""
+    names = raw.table.column_names
+    lowered = {name.lower(): name for name in names}
+    if "timestamp" not in lowered or "mjd" in lowered or "time" in lowered:
+        return raw
+    table = raw.table
+    renames = {
+        lowered[old]: new for old, new in _TOMTOOLKIT_NAMES.items() if old in lowered and new not in lowered
+    }
+    table = table.rename_columns([renames.get(name, name) for name in table.column_names])
+    if "unit" in lowered:
+        _require_magnitude_unit(raw, table.column(lowered["unit"]))
+    timestamps = table.column(lowered["timestamp"])
+    mjd = _timestamps_to_mjd(raw, timestamps.to_pylist())
+    index = table.column_names.index(lowered["timestamp"])
+    raw.table = table.set_column(index, "mjd", pa.array(mjd, type=pa.float64()))
+    return raw
+
+
+def _require_magnitude_unit(raw: RawTable, units: pa.ChunkedArray) -> None:
+    for position, unit in enumerate(units.to_pylist()):
+        if str(unit or "").strip().lower() not in _MAGNITUDE_UNITS:
+            raise ValidationError(
+                f"{raw.source}: {raw.row_word} {int(raw.line_numbers[position])}: unit: {unit!r} is not "
+                "a magnitude; TOM Toolkit brightness is read as a magnitude (unit mag or empty)"
+            )
+
+
+def _timestamps_to_mjd(raw: RawTable, values: list[Any]) -> list[float | None]:
+    """ISO timestamps (TOM Toolkit keeps UTC; a time without an offset is taken as UTC) to MJD."""
+    from datetime import UTC, datetime
+
+    epoch = datetime(1858, 11, 17, tzinfo=UTC)
+    mjd: list[float | None] = []
+    for position, value in enumerate(values):
+        if value is None:
+            mjd.append(None)
+            continue
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError(
+                f"{raw.source}: {raw.row_word} {int(raw.line_numbers[position])}: timestamp: {value!r} "
+                "is not an ISO date and time (expected e.g. 2019-02-01T03:04:05Z)"
+            ) from None
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        mjd.append((moment - epoch).total_seconds() / 86400.0)
+    return mjd
+
+
+def read_tomtoolkit_json(path: Path) -> RawTable:
+    """TOM Toolkit's ``/api/reduceddatums/`` answer (a list, or a page with ``results``): its
+    photometry items, one row each; errors point at items (1-based)."""
+    try:
+        document = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as error:
+        raise ValidationError(f"{path.name}: not valid JSON ({error})") from None
+    items = document.get("results") if isinstance(document, dict) else document
+    if not isinstance(items, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("value"), dict) and "timestamp" in item
+        for item in items
+    ):
+        raise ValidationError(
+            f"{path.name}: JSON that is not TOM Toolkit's /api/reduceddatums/ answer (a list, or a page "
+            "with 'results', of items with 'timestamp' and 'value'); other photometry must be CSV, "
+            "ECSV, ATLAS or ZTF forced-photometry text, or a FITS table"
+        )
+    if isinstance(document, dict) and document.get("next"):
+        raise ValidationError(
+            f"{path.name}: one page of TOM Toolkit's answer ({len(items)} of {document.get('count')} "
+            "items); ask for all of them at once (add ?limit=COUNT to the URL) and upload that"
+        )
+    positions = [
+        i for i, item in enumerate(items) if str(item.get("data_type", "photometry")) == "photometry"
+    ]
+    if not positions:
+        raise ValidationError(f"{path.name}: no photometry items (data_type 'photometry') in this answer")
+    columns: dict[str, list[Any]] = {name: [] for name in _JSON_COLUMNS}
+    for position in positions:
+        item = items[position]
+        value = item["value"]
+        for column, keys in _JSON_COLUMNS.items():
+            found = next((value[key] for key in keys if value.get(key) not in (None, "")), None)
+            columns[column].append(found if found is not None else item.get(column))
+    table = pa.table({name: _json_column(values) for name, values in columns.items()})
+    numbers = np.asarray(positions, dtype=np.int64) + 1
+    return RawTable(table, numbers, path.name, PhotometryFormat.TOMTOOLKIT_JSON, row_word="item")
+
+
+# Our column <- the keys of an item's ``value`` that may hold it (3.x names first, then 2.x);
+# ``timestamp``, ``telescope``, ``instrument`` and ``source_name`` may also stand on the item.
+_JSON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "timestamp": ("timestamp",),
+    "magnitude": ("brightness", "magnitude", "mag"),
+    "error": ("brightness_error", "error", "magnitude_error", "mag_err"),
+    "limit": ("limit",),
+    "filter": ("bandpass", "filter", "band"),
+    "unit": ("unit",),
+    "telescope": ("telescope",),
+    "instrument": ("instrument",),
+    "source_name": ("source_name",),
+}
+
+
+def _json_column(values: list[Any]) -> pa.Array:
+    if all(
+        value is None or (isinstance(value, int | float) and not isinstance(value, bool)) for value in values
+    ):
+        return pa.array([None if value is None else float(value) for value in values], type=pa.float64())
+    return pa.array([None if value is None else str(value) for value in values], type=pa.string())

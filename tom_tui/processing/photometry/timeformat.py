@@ -1,9 +1,10 @@
-"""Times in photometry files: MJD, JD (also HJD/BJD) or ISO dates, turned into MJD.
+"""Times in photometry files: MJD, JD or ISO dates (UTC), turned into MJD.
 
 The format comes from the column name (``mjd``, ``jd``, ``date-obs``...) or from an explicit
 option, never from the values: a guess would silently store a JD as an MJD in the year 8595 (as
 TOM Toolkit does). Values are then checked against 1900–2100 so such a mix-up is caught with the
-file, the line and the value named.
+file, the line and the value named. Heliocentric and barycentric times (HJD, BJD) are in another
+time scale at another place: they are refused rather than mixed with the observatory's UTC.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.domain.errors import ValidationError
+from tom_tui.domain.units import EARLIEST_MJD as MJD_MIN
 from tom_tui.domain.units import JD_MINUS_MJD
+from tom_tui.domain.units import LATEST_MJD as MJD_MAX
 
-MJD_MIN = 15020.0  # 1900-01-01
-MJD_MAX = 88069.0  # 2100-01-01
 MAX_REPORTED_PROBLEMS = 10
+# Time columns in a barycentric or heliocentric frame (and TDB/TCB scales), by name.
+NOT_UTC_TIME_COLUMNS = ("hjd", "bjd", "bjd_tdb", "hmjd", "bmjd", "bmjd_tdb", "hjd_utc", "bjd_utc")
 
 
 class TimeFormat(StrEnum):
@@ -33,18 +36,30 @@ class TimeFormat(StrEnum):
 # Column names whose meaning is certain. "time" is MJD by the TOM Toolkit photometry format.
 _NAMES_BY_FORMAT: dict[TimeFormat, tuple[str, ...]] = {
     TimeFormat.MJD: ("mjd", "mjd_obs", "mjd-obs", "time", "obsmjd"),
-    TimeFormat.JD: ("jd", "hjd", "bjd", "bjd_tdb", "jd_obs"),
+    TimeFormat.JD: ("jd", "jd_obs"),
     TimeFormat.ISO: ("date", "date-obs", "date_obs", "dateobs", "obsdate", "isot", "utc", "datetime"),
 }
 _NAME_FORMATS: dict[str, TimeFormat] = {
     name: fmt for fmt, names in _NAMES_BY_FORMAT.items() for name in names
 }
 
-TIME_COLUMN_NAMES: tuple[str, ...] = tuple(_NAME_FORMATS)
+# Found last, so that a file with both a UTC and a heliocentric column is read by the UTC one.
+TIME_COLUMN_NAMES: tuple[str, ...] = (*_NAME_FORMATS, *NOT_UTC_TIME_COLUMNS)
 
 
 def format_for_column(name: str) -> TimeFormat | None:
     return _NAME_FORMATS.get(name.strip().lower())
+
+
+def refuse_other_time_scales(source: str, column_name: str) -> None:
+    """Refuse a time column in a heliocentric or barycentric frame: stored times are UTC MJD at
+    the observatory, and converting needs the target's position and the observatory's."""
+    if column_name.strip().lower() in NOT_UTC_TIME_COLUMNS:
+        raise ValidationError(
+            f"{source}: time column {column_name!r} is a heliocentric or barycentric time, not the "
+            "UTC time of the observation that tom-tui stores; give a UTC column (mjd, jd or date-obs) "
+            "with --column time=NAME"
+        )
 
 
 def _range_text(fmt: TimeFormat) -> str:
@@ -61,6 +76,15 @@ def _hint(value: float, fmt: TimeFormat) -> str:
     return ""
 
 
+class InvalidRows(ValidationError):
+    """Bad values in some rows of a file: the message names the first ones, ``lines`` every bad
+    line with what is wrong there (so that the rows can be skipped on request)."""
+
+    def __init__(self, message: str, problems: list[str], lines: dict[int, str]) -> None:
+        super().__init__(message, problems)
+        self.lines = lines
+
+
 class _TimeProblems:
     """Problems with one time column, each naming the file, the line and the column (up to 10)."""
 
@@ -69,10 +93,13 @@ class _TimeProblems:
         self.column_name = column_name
         self.line_numbers = line_numbers
         self.items: list[str] = []
+        self.lines: dict[int, str] = {}
 
-    def add(self, index: int, text: str) -> None:
+    def add(self, index: int | np.integer, text: str) -> None:
+        line = int(self.line_numbers[int(index)])
+        self.lines.setdefault(line, f"{self.column_name}: {text}")
         if len(self.items) < MAX_REPORTED_PROBLEMS:
-            self.items.append(f"{self.source}: line {self.line_numbers[index]}: {self.column_name}: {text}")
+            self.items.append(f"{self.source}: line {line}: {self.column_name}: {text}")
 
 
 def times_to_mjd(
@@ -95,7 +122,7 @@ def times_to_mjd(
     if not problems.items:
         bad = np.flatnonzero(~((mjd >= MJD_MIN) & (mjd <= MJD_MAX)))
         raw = mjd + (JD_MINUS_MJD if fmt is TimeFormat.JD else 0.0)
-        for index in bad[:MAX_REPORTED_PROBLEMS]:
+        for index in bad:
             value = float(raw[index])
             problems.add(index, f"{value!r} is not {_range_text(fmt)}" + _hint(value, fmt))
         if len(bad) > MAX_REPORTED_PROBLEMS:
@@ -104,7 +131,7 @@ def times_to_mjd(
         messages = problems.items
         if row_word != "line":
             messages = [message.replace(": line ", f": {row_word} ", 1) for message in messages]
-        raise ValidationError(messages[0], problems=messages)
+        raise InvalidRows(messages[0], messages, problems.lines)
     return mjd
 
 
@@ -112,8 +139,8 @@ def _numeric(column: pa.ChunkedArray | pa.Array, problems: _TimeProblems) -> np.
     if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
         values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
         values = np.asarray(values, dtype=np.float64)
-        for index in np.flatnonzero(np.isnan(values))[:MAX_REPORTED_PROBLEMS]:
-            problems.add(index, "missing time")
+        for missing in np.flatnonzero(np.isnan(values)):
+            problems.add(missing, "missing time")
         return values
     texts = column.cast(pa.string()).to_pylist()
     values = np.empty(len(texts), dtype=np.float64)
@@ -137,7 +164,7 @@ def _iso_to_mjd(column: pa.ChunkedArray | pa.Array, problems: _TimeProblems) -> 
     mjd = microseconds / 86_400e6
     mjd[np.isnat(stamps)] = np.nan
     if not problems.items:
-        for index in np.flatnonzero(np.isnan(mjd))[:MAX_REPORTED_PROBLEMS]:
+        for index in np.flatnonzero(np.isnan(mjd)):
             problems.add(index, "missing time")
     return np.asarray(mjd, dtype=np.float64)
 

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from tom_tui.domain.spectra import SPECTRUM_SCHEMA, Spectrum
-from tom_tui.processing.spectra.readers import SpectrumOptions, read_spectrum
+from tom_tui.processing.spectra.readers import SpectrumOptions, read_spectra, read_spectrum
 
-__all__ = ["SPECTRUM_SCHEMA", "Spectrum", "SpectrumOptions", "read_spectrum"]
+__all__ = ["SPECTRUM_SCHEMA", "Spectrum", "SpectrumOptions", "read_spectra", "read_spectrum"]

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tom_tui.domain.text import escape_control
 from tom_tui.screens.formatting import dec_dms, degrees, joined, ra_hms, target_kind
 
 ROW_BLOCK = 64  # rows converted from Arrow to Python at a time
@@ -121,23 +122,21 @@ class TargetTable(ScrollView, can_focus=True):
         Binding("enter", "open", "Open", show=True, id="table.open"),
     ]
 
+    @dataclass
     class CursorMoved(Message):
         """The cursor is on another row (``target_id`` is None when the table is empty)."""
 
-        def __init__(self, table: TargetTable, row: int, target_id: int | None) -> None:
-            super().__init__()
-            self.table = table
-            self.row = row
-            self.target_id = target_id
+        table: TargetTable
+        row: int
+        target_id: int | None
 
+    @dataclass
     class Opened(Message):
         """The user asked to open the target under the cursor (Enter)."""
 
-        def __init__(self, table: TargetTable, row: int, target_id: int) -> None:
-            super().__init__()
-            self.table = table
-            self.row = row
-            self.target_id = target_id
+        table: TargetTable
+        row: int
+        target_id: int
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -307,7 +306,8 @@ class TargetTable(ScrollView, can_focus=True):
 
     @staticmethod
     def _cell(text: str, column: TableColumn) -> str:
-        text = text.replace("\n", " ")
+        # Segments reach the terminal as they are: a control character in a name would too.
+        text = escape_control(text.replace("\n", " "))
         if column.align_right:
             return set_cell_size(text, column.width).strip().rjust(column.width)
         return set_cell_size(text, column.width)

@@ -23,14 +23,20 @@ import pyarrow.compute as pc
 from tom_tui.adapters.alerts.avro import AlertBatch, AlertPacket, default_workers, read_alerts
 from tom_tui.adapters.brokers.base import Broker, GenericAlert
 from tom_tui.domain.errors import ValidationError
-from tom_tui.domain.photometry import DedupPolicy, OnDuplicatePoint, empty_alert_photometry
+from tom_tui.domain.photometry import (
+    DedupPolicy,
+    IngestOutcome,
+    OnDuplicatePoint,
+    empty_alert_photometry,
+    measurement_problems,
+)
 from tom_tui.domain.target import Target, build_target, simplify_name
 from tom_tui.services.alerts.rules import AlertCandidate, AlertRule, load_rules, match_rules
 from tom_tui.services.bulk import cyclic_gc_paused
 from tom_tui.services.photometry.ingest import ingest
 from tom_tui.services.targets.operations import (
-    DEFAULT_DUPLICATE_RADIUS_ARCSEC,
     OnDuplicate,
+    TargetService,
     add_targets,
     ensure_lists,
 )
@@ -38,7 +44,7 @@ from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 from tom_tui.store.transaction import Transaction
 
-PhotometryWriter = Callable[[Transaction, pa.Table], int]
+PhotometryWriter = Callable[[Transaction, pa.Table], IngestOutcome]
 
 
 @dataclass
@@ -48,8 +54,12 @@ class IngestReport:
     created: int = 0
     updated: int = 0
     filtered_out: int = 0
-    photometry_points: int = 0
-    photometry_stored: int = 0
+    photometry_points: int = 0  # offered (each alert repeats its object's history)
+    photometry_stored: int = 0  # added to the store
+    photometry_duplicates: int = 0  # already stored, skipped
+    photometry_replaced: int = 0  # stored points the new ones replaced
+    photometry_invalid: int = 0  # refused by the measurement checks, each named in ``skipped``
+    unreadable_files: int = 0  # alert files skipped whole, each named in ``skipped``
     rule_matches: dict[str, int] = field(default_factory=dict)
     targets: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -64,7 +74,10 @@ class IngestReport:
             "created": self.created,
             "updated": self.updated,
             "filtered_out": self.filtered_out,
-            "photometry": self.photometry_points,
+            "photometry": self.photometry_stored,
+            "photometry_duplicates": self.photometry_duplicates,
+            "photometry_replaced": self.photometry_replaced,
+            "photometry_invalid": self.photometry_invalid,
         }
 
 
@@ -111,8 +124,8 @@ def photometry_writer(policy: DedupPolicy | None = None, source: str = "alerts")
     a YSE-style policy, matched within ``mjd_match_days`` and replaced when it says clobber)."""
     chosen = policy or DedupPolicy(OnDuplicatePoint.IGNORE)
 
-    def write(tx: Transaction, table: pa.Table) -> int:
-        return ingest(tx, table, policy=chosen, source=source).added
+    def write(tx: Transaction, table: pa.Table) -> IngestOutcome:
+        return ingest(tx, table, policy=chosen, source=source)
 
     return write
 
@@ -139,17 +152,20 @@ def ingest_candidates(
     photometry_writer: PhotometryWriter | None = None,
     alert_count: int | None = None,
     overwrite_extra: Sequence[str] = (),
+    skip_invalid_points: bool = True,
 ) -> IngestReport:
     """Create or update one target per alerted object and attach the alerts' photometry.
 
     ``rules`` default to the store's ``[[alert_rules]]``; with ``rules_only`` an alert matching no
     rule is left out. ``photometry`` has a ``target`` column of object names (as the readers give).
     Merging keeps a known target's extras; keys in ``overwrite_extra`` take the alert's value instead.
+    A point no route may store (NaN or out-of-range values) is left out and named in ``skipped``,
+    or, without ``skip_invalid_points``, refused with nothing stored.
     """
     started = time.perf_counter()
     report = IngestReport(alerts=alert_count if alert_count is not None else len(candidates))
     rules = list(load_rules(store.config) if rules is None else rules)
-    radius = float(store.setting("targets", "duplicate_radius_arcsec", DEFAULT_DUPLICATE_RADIUS_ARCSEC))
+    radius = TargetService(store).duplicate_radius_arcsec
     objects = _latest_per_object(candidates)
     writer = photometry_writer if photometry_writer is not None else default_writer(store)
     with store.transaction() as tx:
@@ -180,9 +196,7 @@ def ingest_candidates(
         table = attach_target_ids(
             photometry if photometry is not None else empty_alert_photometry(), name_to_id
         )
-        report.photometry_points = table.num_rows
-        if table.num_rows:
-            report.photometry_stored = writer(tx, table)
+        _store_photometry(tx, table, writer, report, skip_invalid_points)
     report.seconds = round(time.perf_counter() - started, 4)
     return report
 
@@ -234,6 +248,41 @@ def _alert_targets(
     return targets, labels, kept
 
 
+def _store_photometry(
+    tx: Transaction, table: pa.Table, writer: PhotometryWriter, report: IngestReport, skip_invalid: bool
+) -> None:
+    """Write the valid points through ``writer``, counting what was offered, added and skipped."""
+    report.photometry_points = table.num_rows
+    table = _without_invalid_points(table, report, skip_invalid)
+    if table.num_rows:
+        stored = writer(tx, table)
+        report.photometry_stored = stored.added
+        report.photometry_duplicates = stored.duplicates_skipped
+        report.photometry_replaced = stored.replaced
+
+
+def _without_invalid_points(table: pa.Table, report: IngestReport, skip: bool) -> pa.Table:
+    """``table`` without the points the measurement checks refuse, each named by its object,
+    time, band and source; without ``skip`` they raise instead."""
+    problems = measurement_problems(table)
+    if not problems:
+        return table
+    rows = table.select(["target", "mjd", "filter", "source"]).take(pa.array(sorted(problems))).to_pylist()
+    reasons = [
+        f"{row['target']} ({row['source']}) point at MJD {row['mjd']:g} in {row['filter']}: {problems[index]}"
+        for index, row in zip(sorted(problems), rows, strict=True)
+    ]
+    if not skip:
+        raise ValidationError(
+            f"{reasons[0]}; nothing was ingested", [f"{r}; nothing was ingested" for r in reasons]
+        )
+    report.photometry_invalid = len(reasons)
+    report.skipped.extend(f"{reason}; point skipped" for reason in reasons)
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[sorted(problems)] = False
+    return table.filter(pa.array(keep))
+
+
 def attach_target_ids(photometry: pa.Table, name_to_id: Mapping[str, int]) -> pa.Table:
     """Replace object names by store target ids (``target_id``); rows of objects not kept go."""
     if photometry.num_rows == 0:
@@ -281,6 +330,7 @@ def ingest_alert_files(
             alert_count=len(batch.packets) + len(batch.skipped),
         )
     report.skipped.extend(batch.skipped)
+    report.unreadable_files = batch.unreadable_files
     return report
 
 

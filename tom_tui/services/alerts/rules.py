@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from tom_tui.domain.config import ConfigTables
 from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.sky import crossmatch
 from tom_tui.store.target_index import TargetIndex
@@ -77,16 +78,10 @@ def _as_list(value: Any, where: str) -> tuple[str, ...]:
 
 def load_rules(config: Mapping[str, Any], config_name: str = "tom-tui.toml") -> list[AlertRule]:
     """The ``[[alert_rules]]`` of a store config; every problem reported at once."""
-    raw_rules = config.get("alert_rules", [])
-    if not isinstance(raw_rules, list):
-        raise ValidationError(f"{config_name}: alert_rules must be an array of tables ([[alert_rules]])")
+    tables = ConfigTables(config, "alert_rules", config_name)
+    problems = tables.problems
     rules: list[AlertRule] = []
-    problems: list[str] = []
-    for number, raw in enumerate(raw_rules, start=1):
-        where = f"{config_name}: alert_rules[{number}]"
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: expected a table")
-            continue
+    for where, raw in tables:
         unknown = sorted(set(raw) - RULE_KEYS)
         if unknown:
             problems.append(
@@ -114,8 +109,7 @@ def load_rules(config: Mapping[str, Any], config_name: str = "tom-tui.toml") -> 
             problems.append(f"{where}.near_list: {near_list!r} is not a list name")
             continue
         rules.append(AlertRule(name, brokers, classes, max_mag, near_list, radius))
-    if problems:
-        raise ValidationError(problems[0], problems)
+    tables.raise_problems()
     return rules
 
 

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from tom_tui.domain.bands import BAND_ALIASES, canonical_band
 from tom_tui.domain.clock import to_mjd
 from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.photometry import DedupPolicy, PhotometryColumns, finite_or_none
@@ -93,7 +95,14 @@ def parse_upload(document: Any, source: str) -> tuple[list[AlertCandidate], pa.T
             problems.append(f"{where}.transientphotometry: expected an object")
             continue
         if "mjdmatchmin" in photometry:
-            options["mjdmatchmin"] = float(photometry["mjdmatchmin"])
+            match_days = finite_or_none(photometry["mjdmatchmin"])
+            if match_days is None or match_days < 0 or isinstance(photometry["mjdmatchmin"], bool):
+                shown = repr(photometry["mjdmatchmin"])[:40]
+                problems.append(
+                    f"{where}.transientphotometry.mjdmatchmin: {shown} is not a number of days >= 0"
+                )
+                continue
+            options["mjdmatchmin"] = match_days
         if "clobber" in photometry:
             options["clobber"] = bool(photometry["clobber"])
         for group_key, group in photometry.items():
@@ -124,6 +133,22 @@ def _candidate(key: str, transient: dict[str, Any], where: str) -> AlertCandidat
     )
 
 
+def _measured(value: Any) -> float | None:
+    """A measured value: None when absent; NaN when present but not a finite number, so that the
+    measurement checks refuse it instead of the point silently losing it."""
+    if value is None or value == "":
+        return None
+    number = finite_or_none(value)
+    return math.nan if number is None else number
+
+
+def _band(name: str) -> str:
+    """YSE-PZ names a band ``letter-survey`` (``r-ZTF``): a survey band's canonical name, else the letter."""
+    if name.strip().lower() in BAND_ALIASES:
+        return canonical_band(name)
+    return name.split("-", 1)[0] if "-" in name else name
+
+
 def _read_group(columns: PhotometryColumns, name: str, group: Any, where: str) -> list[str]:
     """Append one instrument group's ``photdata`` points; returns the problems found."""
     if not isinstance(group, dict) or not isinstance(group.get("photdata", {}), dict):
@@ -132,6 +157,9 @@ def _read_group(columns: PhotometryColumns, name: str, group: Any, where: str) -
     instrument = str(group.get("instrument") or "Unknown")
     for point_key, point in (group.get("photdata") or {}).items():
         point_where = f"{where}.photdata.{point_key}"
+        if not isinstance(point, dict):
+            problems.append(f"{point_where}: expected an object with obs_date, band and mag or flux")
+            continue
         try:
             mjd = _mjd(point.get("obs_date"), point_where)
         except ValidationError as error:
@@ -141,14 +169,14 @@ def _read_group(columns: PhotometryColumns, name: str, group: Any, where: str) -
         if not band:
             problems.append(f"{point_where}.band: missing")
             continue
-        mag = finite_or_none(point.get("mag"))
+        mag = _measured(point.get("mag"))
         zeropoint = finite_or_none(point.get("flux_zero_point"))
         columns.append(
             name,
             mjd,
-            band.split("-", 1)[0] if "-" in band else band,
+            _band(band),
             mag=mag,
-            magerr=finite_or_none(point.get("mag_err")) if mag is not None else None,
+            magerr=_measured(point.get("mag_err")) if mag is not None else None,
             flux=_flux_ujy(finite_or_none(point.get("flux")), zeropoint),
             fluxerr=_flux_ujy(finite_or_none(point.get("flux_err")), zeropoint),
             telescope=str(group.get("obs_group") or "") or None,
@@ -199,4 +227,5 @@ def ingest_yse_file(
         rules=[],
         photometry_writer=photometry_writer or default_yse_writer(policy),
         overwrite_extra=() if options["noupdatestatus"] else ("status",),
+        skip_invalid_points=False,
     )

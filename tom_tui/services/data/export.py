@@ -12,6 +12,7 @@ from tom_tui.domain.spectra import Spectrum
 from tom_tui.domain.target import Target
 from tom_tui.processing.photometry import export as photometry_export
 from tom_tui.processing.photometry.export import ExportFormat as ExportFormat  # the face chooses one
+from tom_tui.processing.spectra import writers as spectrum_writers
 from tom_tui.services.photometry.reads import target_photometry
 from tom_tui.services.targets.operations import TargetFilter, TargetService
 from tom_tui.store.spectra import SpectrumRepository
@@ -25,7 +26,7 @@ class ExportReport:
     targets: int = 0
     points: int = 0
     spectra: int = 0
-    left_out: int = 0  # upper limits without flux that SNANA cannot hold
+    left_out: int = 0  # points the format cannot hold (SNANA: no flux; TOM Toolkit: no magnitude or limit)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,38 +94,28 @@ def export_photometry(
                 named, destination, target.name, target.ra, target.dec
             )
         else:
-            photometry_export.write_tomtoolkit(named, destination)
+            report.left_out += photometry_export.write_tomtoolkit(named, destination)
         report.files.append(str(destination))
     return report
 
 
-def write_spectrum(spectrum: Spectrum, path: Path, fmt: str, name: str) -> None:
-    from astropy.table import QTable
+# Spectrum export formats: the file suffix and the writer of each.
+SPECTRUM_WRITERS = {
+    "ecsv": (".ecsv", spectrum_writers.write_spectrum_ecsv),
+    "fits": (".fits", spectrum_writers.write_spectrum_fits),
+    "tomtoolkit": (".csv", spectrum_writers.write_spectrum_tomtoolkit),
+}
 
-    wavelength, flux = spectrum.quantities()
-    table = QTable({"wavelength": wavelength, "flux": flux})
-    if spectrum.flux_error is not None:
-        table["flux_error"] = spectrum.flux_error * flux.unit
-    table.meta.update(
-        {
-            "OBJECT": name,
-            "DATE-OBS": spectrum.date_obs or "",
-            "MJD-OBS": spectrum.mjd if spectrum.mjd is not None else "",
-            "TELESCOP": spectrum.telescope or "",
-            "INSTRUME": spectrum.instrument or "",
-        }
-    )
-    if fmt == "fits":
-        table.write(path, format="fits", overwrite=True)
-    else:
-        table.write(path, format="ascii.ecsv", overwrite=True)
+
+def write_spectrum(spectrum: Spectrum, path: Path, fmt: str, name: str) -> None:
+    SPECTRUM_WRITERS[fmt][1](spectrum, path, name)
 
 
 def export_spectra(
     store: Store, references: list[str], list_name: str | None, fmt: str, output: Path
 ) -> ExportReport:
-    if fmt not in ("ecsv", "fits"):
-        raise ValidationError(f"spectra export format {fmt!r}: expected ecsv or fits")
+    if fmt not in SPECTRUM_WRITERS:
+        raise ValidationError(f"spectra export format {fmt!r}: expected {', '.join(SPECTRUM_WRITERS)}")
     targets = resolve_targets(store, references, list_name)
     report = ExportReport(targets=len(targets))
     output.mkdir(parents=True, exist_ok=True)
@@ -133,7 +124,9 @@ def export_spectra(
         for target in targets:
             for record in repository.for_target(target.id or 0):
                 spectrum = repository.load(record)
-                destination = output / f"{_file_stem(target.name)}_spectrum{record.id}.{fmt}"
+                destination = (
+                    output / f"{_file_stem(target.name)}_spectrum{record.id}{SPECTRUM_WRITERS[fmt][0]}"
+                )
                 write_spectrum(spectrum, destination, fmt, target.name)
                 report.files.append(str(destination))
                 report.spectra += 1

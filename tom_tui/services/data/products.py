@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,14 @@ from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 from tom_tui.store.transaction import Transaction
 
-DATA_TYPES = ("photometry", "spectroscopy", "image_file", "other")
-
 
 @dataclass
 class UploadOutcome:
     product: DataProduct
     target: Target
     ingest: IngestResult | None = None
-    spectrum: SpectrumRecord | None = None
+    spectrum: SpectrumRecord | None = None  # the first of spectra
+    spectra: list[SpectrumRecord] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +43,7 @@ class UploadOutcome:
             "target": self.target.name,
             "photometry": None if self.ingest is None else self.ingest.to_json(),
             "spectrum": None if self.spectrum is None else self.spectrum.to_json(),
+            "spectra": [record.to_json() for record in self.spectra],
         }
 
 
@@ -91,16 +91,19 @@ def upload_data_product(
                 source=path.name,
                 line_numbers=result.line_numbers,
                 skipped_lines=result.skipped_lines,
+                invalid_lines=result.invalid_lines,
+                notes=result.notes,
             )
             product.upload_id = outcome.ingest.upload_id
             product.details.update(outcome.ingest.to_json())
             if result.skipped_lines:
                 product.details["lines_without_measurement"] = result.skipped_lines[:100]
-        if processed.spectrum is not None:
-            outcome.spectrum = SpectrumRepository(tx).add(
-                target.id, processed.spectrum, product_id=product.id
-            )
+        for spectrum in processed.spectra:
+            outcome.spectra.append(SpectrumRepository(tx).add(target.id, spectrum, product_id=product.id))
+        if outcome.spectra:
+            outcome.spectrum = outcome.spectra[0]
             product.spectrum_id = outcome.spectrum.id
+            product.details["spectrum_ids"] = [record.id for record in outcome.spectra]
         repository.save(product)
     return outcome
 
@@ -156,10 +159,10 @@ def _remove_product(tx: Transaction, product: DataProduct) -> None:
     if product.upload_id is not None:
         with contextlib.suppress(NotFoundError):
             undo_upload(tx, product.upload_id)
-    if product.spectrum_id is not None:
-        spectra = SpectrumRepository(tx)
+    spectra = SpectrumRepository(tx)
+    for spectrum_id in {product.spectrum_id, *product.details.get("spectrum_ids", [])} - {None}:
         with contextlib.suppress(NotFoundError):
-            spectra.remove(spectra.get(product.spectrum_id))
+            spectra.remove(spectra.get(spectrum_id))
     repository.remove(product)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tom_tui.domain.errors import ValidationError
-from tom_tui.domain.options import Option, resolve_options
+from tom_tui.domain.options import Option, parse_pairs, resolve_options
 from tom_tui.domain.photometry import DedupPolicy, OnDuplicatePoint
 from tom_tui.domain.target import TargetRef
 from tom_tui.processing.dataproducts import ProcessOptions
@@ -78,7 +78,8 @@ UPLOAD_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "where",
-        help="Keep only rows with this value (one object of a multi-object table), repeatable.",
+        help="Keep only rows with this value (one object of a multi-object table, or one "
+        "spectrum of a file holding several), repeatable.",
         multiple=True,
         metavar="COLUMN=VALUE",
     ),
@@ -97,6 +98,12 @@ UPLOAD_OPTIONS: tuple[Option, ...] = (
         metavar="DAYS",
     ),
     Option("clobber", "bool", False, "With --mjd-match: replace matched stored points instead of skipping."),
+    Option(
+        "skip_invalid",
+        "bool",
+        False,
+        "Photometry: leave out lines with bad values (each reported) instead of refusing the file.",
+    ),
     Option("wavelength_unit", help="Spectra: wavelength unit when the file does not give it."),
     Option("flux_unit_spectrum", help="Spectra: flux unit when the file does not give it."),
     Option("observed", help="Spectra: observation date when the file has none (ISO).", flag_name="date"),
@@ -132,17 +139,6 @@ def parse_column_map(pairs: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def parse_pairs(pairs: Iterable[str], flag: str, shape: str) -> dict[str, str]:
-    """``KEY=VALUE`` pairs → a dict; ``flag`` and ``shape`` name them in the error."""
-    parsed: dict[str, str] = {}
-    for pair in pairs:
-        key, separator, value = pair.partition("=")
-        if not separator or not key.strip():
-            raise ValidationError(f"{flag} {pair!r}: expected {shape}")
-        parsed[key.strip()] = value
-    return parsed
-
-
 def upload_request(raw: Mapping[str, Any]) -> UploadRequest:
     """Check raw option values (by option name) and build what the upload needs."""
     values = resolve_options(UPLOAD_OPTIONS, raw, "data upload")
@@ -161,8 +157,10 @@ def upload_request(raw: Mapping[str, Any]) -> UploadRequest:
         zero_point=values["zero_point"],
         magsys=values["magsys"],
         where=parse_pairs(values["where"], "--where", "COLUMN=VALUE"),
+        skip_invalid=values["skip_invalid"],
     )
     spectrum = SpectrumOptions(
+        where=photometry.where,
         wavelength_unit=values["wavelength_unit"],
         flux_unit=values["flux_unit_spectrum"],
         date=values["observed"],

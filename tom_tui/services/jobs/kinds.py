@@ -8,7 +8,8 @@
   the files that are new or changed since the job last saw them.
 - ``catalog_refresh``: ``catalog``, ``names``: resolve names in a catalog and add or update targets.
 - ``command``: ``command`` (argument list or a string run by the shell): run a script with
-  ``TOM_TUI_STORE`` set; a non-zero exit status fails the job.
+  ``TOM_TUI_STORE`` set and without tom-tui's credentials in its environment; its output is kept
+  in the run's log with known secrets hidden; a non-zero exit status fails the job.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from tom_tui.adapters.alerts.avro import alert_files, default_workers
+from tom_tui.adapters.http import known_secret_values, redact, without_secrets
 from tom_tui.domain.errors import TomError, ValidationError
+from tom_tui.domain.text import escape_control
 from tom_tui.services.alerts.rules import load_rules
 from tom_tui.services.jobs.base import JobContext
 
@@ -61,11 +64,12 @@ def broker_query(context: JobContext) -> dict[str, int]:
         lists=_lists(params),
     )
     context.log.info(
-        "created %d, updated %d, filtered out %d, %d photometry point(s)",
+        "created %d, updated %d, filtered out %d, %d photometry point(s) added, %d already stored",
         report.created,
         report.updated,
         report.filtered_out,
-        report.photometry_points,
+        report.photometry_stored,
+        report.photometry_duplicates,
     )
     return {"results": len(alerts), **report.counts()}
 
@@ -138,11 +142,13 @@ def command(context: JobContext) -> dict[str, int]:
     if not value:
         raise ValidationError(f'job {context.job.name}: command needs command = ["program", "arg"]')
     argv = [str(v) for v in value] if isinstance(value, list) else ["/bin/sh", "-c", str(value)]
-    env = {**os.environ, "TOM_TUI_STORE": str(context.store.root)}
+    # A script gets the store, not the credentials tom-tui was given (it may log or leak them).
+    env = {**without_secrets(os.environ), "TOM_TUI_STORE": str(context.store.root)}
     context.log.info("running %s", shlex.join(argv))
     completed = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    secrets = known_secret_values(context.store.root)
     for line in (completed.stdout + completed.stderr).splitlines():
-        context.log.info("| %s", line)
+        context.log.info("| %s", escape_control(redact(line, secrets)))
     if completed.returncode != 0:
         raise TomError(f"command exited with status {completed.returncode}")
     return {"exit_status": 0}

@@ -47,11 +47,14 @@ from typing import Any
 
 import orjson
 
+from tom_tui.adapters.http import known_secret_values, redact
 from tom_tui.domain.clock import now as clock_now
+from tom_tui.domain.config import ConfigTables
 from tom_tui.domain.errors import NotFoundError, TomError, ValidationError
 from tom_tui.domain.jobs import JobRun
 from tom_tui.services import plugins
 from tom_tui.services.jobs.base import DEFAULT_TIMEOUT_SECONDS, JobContext, JobKind, JobSpec, format_duration
+from tom_tui.services.jobs.lifetime import die_with_parent
 from tom_tui.store.jobs import all_runs, job_state, last_runs, runs_of, save_run, write_job_state
 from tom_tui.store.store import Store
 
@@ -97,17 +100,11 @@ def load_jobs(config: Mapping[str, Any], config_name: str = "tom-tui.toml") -> l
     """The ``[[jobs]]`` of a store config; every problem reported at once."""
     from croniter import croniter
 
-    raw_jobs = config.get("jobs", [])
-    if not isinstance(raw_jobs, list):
-        raise ValidationError(f"{config_name}: jobs must be an array of tables ([[jobs]])")
+    tables = ConfigTables(config, "jobs", config_name)
+    problems = tables.problems
     jobs: list[JobSpec] = []
-    problems: list[str] = []
     seen: set[str] = set()
-    for number, raw in enumerate(raw_jobs, start=1):
-        where = f"{config_name}: jobs[{number}]"
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: expected a table")
-            continue
+    for where, raw in tables:
         name = str(raw.get("name") or "").strip()
         if not name or not re.fullmatch(r"[A-Za-z0-9_.\-]+", name):
             problems.append(f"{where}.name: {raw.get('name')!r}; expected letters, digits, '-', '_' or '.'")
@@ -145,8 +142,7 @@ def load_jobs(config: Mapping[str, Any], config_name: str = "tom-tui.toml") -> l
                 params,
             )
         )
-    if problems:
-        raise ValidationError(problems[0], problems)
+    tables.raise_problems()
     return jobs
 
 
@@ -260,6 +256,7 @@ class JobService:
         """What ``tom-tui cron`` does: run every due job once; a failure does not stop the others."""
         now = clock_now()
         jobs = self.jobs()
+        self.close_abandoned_runs()
         state = self._note_first_seen(jobs, now)
         results: list[JobRun] = []
         for job in jobs:
@@ -283,6 +280,7 @@ class JobService:
         if not lock.try_acquire():
             return None
         try:
+            self._close_abandoned_runs(job.name)
             # Another cron may have finished this job between our check and the lock.
             if only_if_due_at is not None and not self.is_due(job, only_if_due_at, state or {}):
                 return None
@@ -292,11 +290,40 @@ class JobService:
                 )
             assert lock.fd is not None
             self._execute(job, run, lock.fd)
+            hide_secrets(run, known_secret_values(self.store.root))
             with self.store.transaction() as tx:
                 save_run(tx, run)
             return run
         finally:
             lock.release()
+
+    def close_abandoned_runs(self) -> int:
+        """Mark as failed the runs still "running" of every job nobody is running; how many."""
+        closed = 0
+        for job in self.jobs():
+            lock = JobLock(self.store, job.name)
+            if lock.try_acquire():
+                try:
+                    closed += self._close_abandoned_runs(job.name)
+                finally:
+                    lock.release()
+        return closed
+
+    def _close_abandoned_runs(self, job_name: str) -> int:
+        """Under the job's lock, a run still marked "running" lost its process (cron killed)."""
+        with self.store.read() as view:
+            if not any(run.status == "running" for run in runs_of(view, job_name)):
+                return 0
+        with self.store.transaction() as tx:
+            abandoned = [run for run in runs_of(tx, job_name) if run.status == "running"]
+            for run in abandoned:
+                run.status, run.ended = "failed", clock_now().isoformat(timespec="seconds")
+                run.error = (
+                    f"interrupted: its process (pid {run.pid}) ended without a result, "
+                    "as when the `tom-tui cron` running it is killed"
+                )
+                save_run(tx, run)
+        return len(abandoned)
 
     def _execute(self, job: JobSpec, run: JobRun, lock_fd: int) -> None:
         command = [
@@ -307,6 +334,8 @@ class JobService:
             str(self.store.root),
             "--job",
             job.name,
+            "--parent-pid",
+            str(os.getpid()),
         ]
         process = subprocess.Popen(
             command,
@@ -316,6 +345,8 @@ class JobService:
             start_new_session=True,  # its own process group, so a timeout stops its children too
         )
         run.pid = process.pid
+        with self.store.transaction() as tx:  # who runs it, for the cron that finds it abandoned
+            save_run(tx, run)
         try:
             stdout, stderr = process.communicate(timeout=job.timeout_seconds)
         except subprocess.TimeoutExpired:
@@ -337,6 +368,13 @@ class JobService:
         run.status = str(result.get("status", "failed"))
         run.counts = {str(k): int(v) for k, v in (result.get("counts") or {}).items()}
         run.error, run.traceback = result.get("error"), result.get("traceback")
+
+
+def hide_secrets(run: JobRun, secrets: set[str]) -> None:
+    """Replace every known credential in what a run recorded (log, error, traceback) by ``***``."""
+    run.log = redact(run.log, secrets)
+    run.error = redact(run.error, secrets) if run.error else run.error
+    run.traceback = redact(run.traceback, secrets) if run.traceback else run.traceback
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -383,7 +421,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tom_tui.services.jobs.scheduler")
     parser.add_argument("--store", required=True)
     parser.add_argument("--job", required=True)
+    parser.add_argument("--parent-pid", type=int, default=None)
     arguments = parser.parse_args(argv)
+    if arguments.parent_pid is not None:
+        die_with_parent(arguments.parent_pid)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     store = Store.open(Path(arguments.store))
     result = run_in_this_process(store, JobService(store).job(arguments.job))

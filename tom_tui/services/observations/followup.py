@@ -32,7 +32,8 @@ import numpy as np
 import pyarrow.compute as pc
 
 from tom_tui.domain.clock import now_iso
-from tom_tui.domain.errors import TomError, ValidationError
+from tom_tui.domain.config import ConfigTables
+from tom_tui.domain.errors import TomError
 from tom_tui.services.observations.requests import ObservationService
 from tom_tui.store.observations import ObservationRepository
 from tom_tui.store.photometry import read_points_many
@@ -59,17 +60,11 @@ class FollowupRule:
 
 def load_followup_rules(config: Mapping[str, Any]) -> list[FollowupRule]:
     """The ``[[followup]]`` tables, validated; every problem is reported at once."""
-    raw_rules = config.get("followup") or []
-    if not isinstance(raw_rules, list):
-        raise ValidationError("tom-tui.toml: followup must be an array of tables ([[followup]])")
+    tables = ConfigTables(config, "followup", where_format="{config}: [[{key}]] #{number}")
+    problems = tables.problems
     rules: list[FollowupRule] = []
-    problems: list[str] = []
     seen: set[str] = set()
-    for position, raw in enumerate(raw_rules, start=1):
-        where = f"tom-tui.toml: [[followup]] #{position}"
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: expected a table")
-            continue
+    for where, raw in tables:
         name = str(raw.get("name") or "").strip()
         if not name:
             problems.append(f"{where}: name missing")
@@ -105,8 +100,7 @@ def load_followup_rules(config: Mapping[str, Any]) -> list[FollowupRule]:
                 band=raw.get("band"),
             )
         )
-    if problems:
-        raise ValidationError(problems[0], problems)
+    tables.raise_problems()
     return rules
 
 

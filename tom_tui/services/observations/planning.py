@@ -20,6 +20,12 @@ from tom_tui.domain.clock import from_mjd, now
 from tom_tui.domain.errors import NotFoundError, ValidationError
 from tom_tui.domain.sites import Site, resolve_site
 from tom_tui.domain.target import Target, TargetRef
+from tom_tui.processing.plots.altitude import (
+    draw_altitude_track,
+    horizon_note,
+    render_altitude_track_text,
+    track_title,
+)
 from tom_tui.processing.visibility import (
     TWILIGHTS,
     NightGrid,
@@ -196,3 +202,24 @@ def target_track_for(
 
         ra, dec = radec_from_elements(vars(target), grid.mjd)
     return Track(target, grid, target_track(grid, ra, dec))
+
+
+def draw_track(plt: Any, track: Track, airmass_limit: float) -> None:
+    """Declare ``track``'s altitude plot on ``plt`` (a textual-plotext widget's ``plt``)."""
+    draw_altitude_track(plt, track.grid, track.altitude, track.target.name, airmass_limit)
+
+
+def track_note(track: Track) -> str:
+    """ "<name> never rises above the horizon this night", or "" when it does rise."""
+    return horizon_note(track.target.name, track.altitude)
+
+
+def track_text(track: Track, airmass_limit: float, width: int, height: int) -> str:
+    """``track``'s altitude plot as text, the airmass limit's line named in the title; below it,
+    a line saying so when the target never rises."""
+    title = f"{track_title(track.target.name, track.grid)} — red: airmass {airmass_limit:g}"
+    plot = render_altitude_track_text(
+        track.grid, track.altitude, track.target.name, airmass_limit, width=width, height=height, title=title
+    )
+    note = track_note(track)
+    return f"{plot}\n{note}" if note else plot

@@ -70,6 +70,18 @@ class UpdateSummary:
 
 
 @dataclass
+class RequestPreview:
+    """A request as it would be sent (``tom-tui obs request --dry-run``)."""
+
+    facility: str
+    target: str
+    payload: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"facility": self.facility, "target": self.target, "payload": self.payload}
+
+
+@dataclass
 class _Learned:
     """What one poll found out about one record (applied later in one transaction)."""
 
@@ -159,6 +171,32 @@ class ObservationService:
         rule: str | None = None,
     ) -> ObservationRecord:
         """Validate and submit a request; every problem is reported at once, nothing is sent then."""
+        target, name, raw = self._requested(target_ref, facility_name, options, template)
+        return self._submit(target, name, raw, template=template, cadence=cadence, rule=rule)
+
+    def preview(
+        self,
+        target_ref: str,
+        facility_name: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        template: str | None = None,
+    ) -> RequestPreview:
+        """What :meth:`request` would send, validated the same way; nothing is sent or stored."""
+        target, name, raw = self._requested(target_ref, facility_name, options, template)
+        facility = self.facility(name)
+        request, problems = facility.prepare(target, raw)
+        if problems:
+            raise ValidationError(problems[0], problems)
+        return RequestPreview(name, target.name, facility.describe_request(request))
+
+    def _requested(
+        self,
+        target_ref: str,
+        facility_name: str | None,
+        options: Mapping[str, Any] | None,
+        template: str | None,
+    ) -> tuple[Target, str, dict[str, Any]]:
+        """The target, the facility name and the raw options a request asks for."""
         with self.store.read() as view:
             target = TargetRepository(view).resolve(target_ref)
             template_record = ObservationRepository(view).template(template) if template else None
@@ -169,7 +207,7 @@ class ObservationService:
         name = facility_name or (template_record.facility if template_record else self.default_facility)
         raw = dict(template_record.parameters if template_record else {})
         raw.update({key: value for key, value in (options or {}).items() if value is not None})
-        return self._submit(target, name, raw, template=template, cadence=cadence, rule=rule)
+        return target, name, raw
 
     def _submit(
         self,

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from tom_tui.domain.clock import now_iso
 from tom_tui.domain.dataproducts import PhotometryUpload
+from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.photometry import (
     INCOMING_SCHEMA,
     MEASUREMENT_COLUMNS,
@@ -27,10 +28,14 @@ from tom_tui.domain.photometry import (
     DedupPolicy,
     IngestOutcome,
     TargetIngest,
+    measurement_problems,
+    with_canonical_names,
+    with_detection_fluxes,
     with_target_ids,
 )
 from tom_tui.processing.photometry.dedup import find_duplicates
 from tom_tui.processing.photometry.summary import summarise
+from tom_tui.processing.photometry.timeformat import MAX_REPORTED_PROBLEMS
 from tom_tui.store import photometry as photometry_store
 from tom_tui.store.dataproducts import UPLOAD_COUNTER, DataProductRepository
 from tom_tui.store.transaction import Transaction
@@ -63,15 +68,20 @@ def ingest(
     ``line_numbers`` (file lines of the rows, for error messages) goes with the rows of ``table``.
     ``for_targets`` names targets the upload is about even when ``table`` has none of their rows
     (a file with no measurements is still recorded). Nothing to store and no such targets: no
-    upload, ``upload_id`` None. A duplicate under the ``error`` policy raises before any write.
+    upload, ``upload_id`` None. A duplicate under the ``error`` policy, or a point no route may
+    store (:func:`~tom_tui.domain.photometry.measurement_problems`), raises before any write.
+    Bands are stored under their canonical names; AB detections get the flux of their magnitude.
     """
-    incoming, line_numbers = _by_target(_conform(table), line_numbers)
+    prepared = with_detection_fluxes(with_canonical_names(_conform(table)))
+    refuse_invalid(prepared, source, line_numbers)
+    incoming, line_numbers = _by_target(prepared, line_numbers)
     incoming_ids = np.asarray(incoming.column("target_id").to_numpy(), dtype=np.int64)
     target_ids = sorted({*np.unique(incoming_ids).tolist(), *for_targets})
     if not target_ids:
         return IngestOutcome(upload_id=None)
     existing = photometry_store.read_points_many(tx, target_ids)
-    plan = _plan(existing, incoming, target_ids, policy, source, line_numbers)
+    # Points stored before names were made canonical are compared under their canonical names.
+    plan = _plan(with_canonical_names(existing), incoming, target_ids, policy, source, line_numbers)
     upload_id = tx.next_id(UPLOAD_COUNTER)
     remaining = existing
     if plan.remove_existing.any():
@@ -100,6 +110,20 @@ def ingest(
         )
     )
     return outcome
+
+
+def refuse_invalid(table: pa.Table, source: str, line_numbers: np.ndarray | None = None) -> None:
+    """Raise one ValidationError naming every bad point (its file line when known)."""
+    problems = measurement_problems(table)
+    if not problems:
+        return
+    messages = []
+    for row, problem in sorted(problems.items())[:MAX_REPORTED_PROBLEMS]:
+        where = f"line {line_numbers[row]}" if line_numbers is not None else f"point {row + 1}"
+        messages.append(f"{source}: {where}: {problem}; nothing was stored")
+    if len(problems) > MAX_REPORTED_PROBLEMS:
+        messages.append(f"{source}: ... {len(problems)} bad points in all")
+    raise ValidationError(messages[0], problems=messages)
 
 
 def _conform(table: pa.Table) -> pa.Table:
@@ -188,6 +212,8 @@ class IngestResult:
     duplicates_skipped: int = 0
     replaced: int = 0
     skipped_lines: list[int] = field(default_factory=list)
+    invalid_lines: list[str] = field(default_factory=list)  # left out with --skip-invalid, and why
+    notes: list[str] = field(default_factory=list)  # sentinel values read as "no value"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -197,6 +223,8 @@ class IngestResult:
             "duplicates_skipped": self.duplicates_skipped,
             "replaced": self.replaced,
             "rows_without_measurement": len(self.skipped_lines),
+            "invalid_lines": self.invalid_lines,
+            "notes": self.notes,
         }
 
 
@@ -210,6 +238,8 @@ def ingest_points(
     source: str = "upload",
     line_numbers: np.ndarray | None = None,
     skipped_lines: list[int] | None = None,
+    invalid_lines: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> IngestResult:
     """Store measurements (measurement schema) of one target, e.g. one file, as one upload."""
     outcome = ingest(
@@ -230,6 +260,8 @@ def ingest_points(
         duplicates_skipped=result.duplicates_skipped,
         replaced=result.replaced,
         skipped_lines=list(skipped_lines or []),
+        invalid_lines=list(invalid_lines or []),
+        notes=list(notes or []),
     )
 
 

@@ -1,8 +1,11 @@
 """Reading and writing TOM Toolkit target CSV files.
 
 The format: one column per target field (``name``, ``type``, ``ra``, ``dec``, ``epoch``,
-``scheme``, orbital elements...), ``name2``, ``name3``... for aliases, ``groups`` for a
-comma-separated list of target lists; any other column is an extra. tom-tui adds ``tags``.
+``scheme``, orbital elements...), ``name2``, ``name3``... for aliases; any other column is an
+extra. tom-tui adds ``lists`` (target lists) and ``tags``, each a comma-separated cell in which
+an item holding a comma is quoted the CSV way (``"Ia, peculiar", bright``). TOM Toolkit reads a
+``groups`` column as permission groups, so tom-tui writes its lists as ``lists`` (an extra there)
+and reads ``groups`` as lists only on the way in.
 
 Files of 100k+ rows are common (survey exports), so numeric columns are checked a whole column
 at a time; any row the column check cannot vouch for goes through :func:`build_target`, the one
@@ -39,14 +42,28 @@ _ALIAS_COLUMN = re.compile(r"^name\d+$")
 _FIELD_COLUMNS = {"name", "type", "scheme", *NUMERIC_FIELDS}
 # Columns TOM Toolkit writes that are derived from others and must not become extras.
 _DERIVED_COLUMNS = {"galactic_lng", "galactic_lat", "id", "created", "modified"}
-_LIST_COLUMNS = {"groups", "tags", "aliases"}
+_LIST_COLUMNS = {"groups", "lists", "tags", "aliases"}
 _BLANK_TARGET: dict[str, Any] = {f.name: None for f in dataclass_fields(Target)}
 
 typed_extra = lru_cache(maxsize=1 << 16)(parse_extra_value)
 
 
 def _split_list(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
+    """The items of a list cell; an item in double quotes may hold commas."""
+    if '"' not in value:
+        return [part.strip() for part in value.split(",") if part.strip()]
+    try:
+        items = next(csv.reader([value], skipinitialspace=True))
+    except csv.Error:
+        items = value.split(",")
+    return [item.strip() for item in items if item.strip()]
+
+
+def _join_list(items: Sequence[str]) -> str:
+    """A list cell that :func:`_split_list` reads back item for item."""
+    return ", ".join(
+        '"' + item.replace('"', '""') + '"' if ("," in item or '"' in item) else item for item in items
+    )
 
 
 def _numeric_column(cells: Sequence[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
@@ -115,7 +132,8 @@ class _CsvLayout:
     field_columns: list[tuple[int, str]]  # (position, target field)
     alias_columns: list[int]  # name2, name3... in number order
     extra_columns: list[tuple[int, str]]  # (position, extra key as the header spells it)
-    groups_column: int | None
+    groups_column: int | None  # target lists, as TOM Toolkit-style files call them
+    lists_column: int | None
     tags_column: int | None
     aliases_column: int | None
 
@@ -140,6 +158,7 @@ def _csv_layout(header: list[str], columns: list[str]) -> _CsvLayout:
             and not _ALIAS_COLUMN.match(c)
         ],
         groups_column=position("groups"),
+        lists_column=position("lists"),
         tags_column=position("tags"),
         aliases_column=position("aliases"),
     )
@@ -181,7 +200,8 @@ def _rows_to_targets(
     plain, numeric_lists = _plain_rows(layout, rows, len(columns))
     # Local names: this loop runs once per row of files with 100k+ rows.
     alias_columns, aliases_column = layout.alias_columns, layout.aliases_column
-    groups_column, tags_column = layout.groups_column, layout.tags_column
+    list_columns = [column for column in (layout.groups_column, layout.lists_column) if column is not None]
+    tags_column = layout.tags_column
     name_column, extra_columns = layout.name_column, layout.extra_columns
     targets: list[Target] = []
     labels: list[str] = []
@@ -190,8 +210,9 @@ def _rows_to_targets(
         line = lines[position]
         aliases = [cell for cell in (row[i].strip() for i in alias_columns) if cell]
         if aliases_column is not None:
-            aliases.extend(_split_list(row[aliases_column].replace(";", ",")))
-        lists = _split_list(row[groups_column]) if groups_column is not None else []
+            cell = row[aliases_column]
+            aliases.extend(_split_list(cell if '"' in cell else cell.replace(";", ",")))
+        lists = [item for column in list_columns for item in _split_list(row[column])]
         tags = _split_list(row[tags_column]) if tags_column is not None else []
         if not plain[position]:
             if "".join(row).strip():
@@ -251,7 +272,7 @@ def export_columns(targets: Sequence[Target]) -> list[str]:
             columns.append(key)
     columns.extend(f"name{n}" for n in range(2, max_aliases + 2))
     if any(t.lists for t in targets):
-        columns.append("groups")
+        columns.append("lists")
     if any(t.tags for t in targets):
         columns.append("tags")
     extras: dict[str, None] = {}
@@ -284,10 +305,10 @@ def write_target_csv(path: Path, targets: Sequence[Target]) -> int:
                 if column.startswith("name") and column[4:].isdigit():
                     position = int(column[4:]) - 2
                     row.append(target.aliases[position] if position < len(target.aliases) else "")
-                elif column == "groups":
-                    row.append(", ".join(target.lists))
+                elif column == "lists":
+                    row.append(_join_list(target.lists))
                 elif column == "tags":
-                    row.append(", ".join(target.tags))
+                    row.append(_join_list(target.tags))
                 elif column in Target.__dataclass_fields__:
                     row.append(_format(getattr(target, column)))
                 else:

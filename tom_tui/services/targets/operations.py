@@ -6,7 +6,8 @@ protection (name/alias match, then position match) and the caller's policy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -419,7 +420,14 @@ class TargetService:
     @property
     def duplicate_radius_arcsec(self) -> float:
         value = self.store.setting("targets", "duplicate_radius_arcsec", DEFAULT_DUPLICATE_RADIUS_ARCSEC)
-        return float(value)
+        # A negative or NaN radius would silently turn every duplicate check off.
+        radius = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+        if not math.isfinite(radius) or radius <= 0:
+            raise ValidationError(
+                f"{self.store.config_path}: [targets] duplicate_radius_arcsec = {value!r}; "
+                "expected a positive number of arcseconds"
+            )
+        return radius
 
     # -- reading --
     def get(self, reference: TargetRef) -> Target:
@@ -449,62 +457,66 @@ class TargetService:
     # -- writing --
     def add(self, fields: dict[str, Any], on_duplicate: OnDuplicate = OnDuplicate.ERROR) -> AddOutcome:
         target = build_target(fields)
+        radius = self.duplicate_radius_arcsec
         with self.store.transaction() as tx:
             repo = TargetRepository(tx)
             try:
-                outcome = add_targets(repo, [target], on_duplicate, self.duplicate_radius_arcsec)[0]
+                outcome = add_targets(repo, [target], on_duplicate, radius)[0]
             except ValidationError as error:
                 raise DuplicateError(error.problems[0]) from None
             ensure_lists(tx, outcome.target.lists)
             repo.flush()
         return outcome
 
-    def edit(self, reference: TargetRef, changes: dict[str, Any]) -> Target:
-        """Change fields of a target. ``changes`` holds raw values, as ``build_target`` takes them;
-        ``aliases``/``tags``/``lists`` replace the current ones, ``extra`` is merged (a value of
-        ``None`` removes a key)."""
+    def edit(
+        self,
+        reference: TargetRef,
+        changes: dict[str, Any],
+        *,
+        add: Mapping[str, Sequence[str]] | None = None,
+        remove: Mapping[str, Sequence[str]] | None = None,
+        base: Target | None = None,
+    ) -> Target:
+        """Change fields of a target, as a change to what is stored when the write commits.
+
+        ``changes`` holds raw values, as ``build_target`` takes them; ``extra`` is merged (a value
+        of ``None`` removes a key). ``add`` and ``remove`` map ``aliases``/``tags``/``lists`` to the
+        names to add or remove. ``base`` is the target as the caller saw it (an edit form): then
+        only the fields that differ from it change, and names lists become additions and removals,
+        so that writers working at the same time never undo each other's changes."""
         with self.store.transaction() as tx:
             repo = TargetRepository(tx)
             current = repo.resolve(reference)
             assert current.id is not None
-            merged: dict[str, Any] = current.to_document()
-            extra = dict(current.extra)
-            for key, value in (changes.pop("extra", None) or {}).items():
-                if value is None:
-                    extra.pop(key, None)
-                else:
-                    extra[key] = value
-            merged.update(changes)
-            merged["extra"] = extra
-            updated = build_target(merged)
-            updated.id, updated.created = current.id, current.created
-            own_keys = {simplify_name(n) for n in current.names}
-            for name in updated.names:
-                key = simplify_name(name)
-                owner = repo.index.id_for_key(key)
-                if owner is not None and owner != current.id:
-                    other = repo.get(owner)
-                    raise DuplicateError(
-                        f"{name!r} is already a name or alias of target {other.name!r}", owner
-                    )
-                own_keys.add(key)
-            if updated.is_sidereal and updated.ra is not None and updated.dec is not None:
-                hit = repo.index.nearest_within(updated.ra, updated.dec, self.duplicate_radius_arcsec)
-                if (
-                    hit is not None
-                    and int(repo.index.ids[hit.row]) != current.id
-                    and (current.ra != updated.ra or current.dec != updated.dec)
-                ):
-                    other = repo.get(int(repo.index.ids[hit.row]))
-                    raise DuplicateError(
-                        f"the new position lies {hit.separation_arcsec:.2f}″ from target {other.name!r}; "
-                        f"merge them with `tom-tui target merge {other.name!r} {current.name!r}`",
-                        other.id,
-                    )
+            updated = build_target(_edited_document(current, changes, add or {}, remove or {}, base))
+            updated.id, updated.created, updated.modified = current.id, current.created, current.modified
+            if updated.to_document() == current.to_document():
+                return current  # nothing changed: nothing written, `modified` kept
+            self._check_edit_duplicates(repo, current, updated)
             ensure_lists(tx, updated.lists)
             repo.replace_many([updated])
             repo.flush()
         return updated
+
+    def _check_edit_duplicates(self, repo: TargetRepository, current: Target, updated: Target) -> None:
+        for name in updated.names:
+            owner = repo.index.id_for_key(simplify_name(name))
+            if owner is not None and owner != current.id:
+                other = repo.get(owner)
+                raise DuplicateError(f"{name!r} is already a name or alias of target {other.name!r}", owner)
+        if updated.is_sidereal and updated.ra is not None and updated.dec is not None:
+            hit = repo.index.nearest_within(updated.ra, updated.dec, self.duplicate_radius_arcsec)
+            if (
+                hit is not None
+                and int(repo.index.ids[hit.row]) != current.id
+                and (current.ra != updated.ra or current.dec != updated.dec)
+            ):
+                other = repo.get(int(repo.index.ids[hit.row]))
+                raise DuplicateError(
+                    f"the new position lies {hit.separation_arcsec:.2f}″ from target {other.name!r}; "
+                    f"merge them with `tom-tui target merge {other.name!r} {current.name!r}`",
+                    other.id,
+                )
 
     def delete(self, reference: TargetRef) -> Target:
         with self.store.transaction() as tx:
@@ -538,6 +550,67 @@ class TargetService:
             repo.replace_many([merged])
             repo.flush()
         return merged
+
+
+NAME_LIST_FIELDS = ("aliases", "tags", "lists")
+
+
+def _edited_document(
+    current: Target,
+    changes: dict[str, Any],
+    add: Mapping[str, Sequence[str]],
+    remove: Mapping[str, Sequence[str]],
+    base: Target | None,
+) -> dict[str, Any]:
+    """The stored document of ``current`` with an edit applied to it.
+
+    With a ``base`` (what the editor started from), fields equal to the base are left as stored
+    and a names list that was replaced is turned into its additions and removals."""
+    changes = dict(changes)
+    add = {key: list(values) for key, values in add.items()}
+    remove = {key: list(values) for key, values in remove.items()}
+    unknown = (add.keys() | remove.keys()) - set(NAME_LIST_FIELDS)
+    if unknown:
+        raise ValueError(
+            f"only {', '.join(NAME_LIST_FIELDS)} take additions and removals, not {sorted(unknown)}"
+        )
+    extra_changes: dict[str, Any] = dict(changes.pop("extra", None) or {})
+    if base is not None:
+        base_document = base.to_document()
+        for key in NAME_LIST_FIELDS:
+            if key in changes:
+                wanted, seen = list(changes.pop(key) or []), list(base_document.get(key) or [])
+                add[key] = [*add.get(key, []), *(v for v in wanted if v not in seen)]
+                remove[key] = [*remove.get(key, []), *(v for v in seen if v not in wanted)]
+        for key in [k for k in changes if _same_value(changes[k], base_document.get(k))]:
+            changes.pop(key)
+        extra_changes = {
+            key: value for key, value in extra_changes.items() if not _same_value(value, base.extra.get(key))
+        }
+    document: dict[str, Any] = current.to_document()
+    extra = dict(current.extra)
+    for key, value in extra_changes.items():
+        if value is None:
+            extra.pop(key, None)
+        else:
+            extra[key] = value
+    document.update(changes)
+    document["extra"] = extra
+    for key in NAME_LIST_FIELDS:
+        if key in add or key in remove:
+            dropped = set(remove.get(key, []))
+            kept = [value for value in document.get(key) or [] if value not in dropped]
+            document[key] = kept + [value for value in dict.fromkeys(add.get(key, [])) if value not in kept]
+    return document
+
+
+def _same_value(given: Any, stored: Any) -> bool:
+    """Whether a raw form value says the same as a stored one (forms give text, documents numbers)."""
+    if given == stored:
+        return True
+    if stored is None:
+        return given in ("", None)
+    return isinstance(given, str) and given.strip() == str(stored)
 
 
 def ensure_lists(tx: Transaction, names: Sequence[str]) -> list[str]:
