@@ -50,6 +50,7 @@ def points_for(target_ids: np.ndarray, per_target: int, rng: np.random.Generator
         "instrument": pa.array(["ZTF"] * count),
         "source": pa.array(["ZTF forced photometry"] * count),
         "extra": pa.nulls(count, pa.string()),
+        "negative_subtraction": pa.array(np.zeros(count, dtype=bool)),
         "upload_id": pa.array(np.full(count, upload_id)),
         "product_id": pa.nulls(count, pa.int64()),
     }

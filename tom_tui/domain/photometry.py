@@ -143,6 +143,10 @@ def with_target_ids(measurements: pa.Table, target_id: int) -> pa.Table:
     return table.add_column(0, "target_id", ids)
 
 
+# The measurement columns a row dictionary fills (the builder sets ``magsys`` itself).
+_ROW_COLUMNS = tuple(name for name in MEASUREMENT_COLUMNS if name != "magsys")
+
+
 class PhotometryColumns:
     """Rows appended one by one to plain lists (cheap), turned into one table at the end.
 
@@ -196,14 +200,12 @@ class PhotometryColumns:
 
     def append_row(self, target: str | int, row: dict[str, Any]) -> None:
         """Append a row in measurement-schema names (``filter`` for the band); absent keys are null."""
-        self.append(
-            target,
-            row["mjd"],
-            row["filter"],
-            **{
-                name: row.get(name) for name in MEASUREMENT_COLUMNS if name not in ("mjd", "filter", "magsys")
-            },
-        )
+        # Straight into the lists: alert files append hundreds of thousands of rows this way.
+        columns = self.columns
+        columns[self.key].append(target)
+        for name in _ROW_COLUMNS:
+            columns[name].append(row.get(name))
+        columns["magsys"].append(self.magsys)
 
     def to_table(self) -> pa.Table:
         return pa.table(
@@ -400,7 +402,7 @@ def with_canonical_names(table: pa.Table) -> pa.Table:
         np.asarray(pc.fill_null(column.indices, -1).to_numpy(), dtype=np.int64) + 1 for column in encoded
     ]
     codes = np.ravel_multi_index(parts, sizes)
-    distinct, row_of = np.unique(codes, return_inverse=True)
+    distinct, row_of = _distinct_codes(codes, int(np.prod(sizes)))
 
     def name_of(column: int, code: int) -> str | None:
         return None if code == 0 else str(dictionaries[column][code - 1])
@@ -413,6 +415,21 @@ def with_canonical_names(table: pa.Table) -> pa.Table:
         values = pa.array([row[position] for row in canonical], pa.string()).take(pa.array(row_of))
         table = table.set_column(table.schema.get_field_index(name), name, values)
     return table
+
+
+def _distinct_codes(codes: np.ndarray, code_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes, sorted, and each row's index into them (``np.unique`` with
+    ``return_inverse``), in linear time when the codes are few: sorting a million rows to find
+    the handful of band/telescope names they use is most of the cost otherwise."""
+    if code_count > 1 << 20:
+        distinct, row_of = np.unique(codes, return_inverse=True)
+        return distinct, row_of
+    present = np.zeros(code_count, dtype=bool)
+    present[codes] = True
+    distinct = np.flatnonzero(present)
+    position = np.zeros(code_count, dtype=np.int64)
+    position[distinct] = np.arange(distinct.size)
+    return distinct, position[codes]
 
 
 def _canonical_names(

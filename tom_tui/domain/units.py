@@ -12,7 +12,6 @@ import math
 import warnings
 from functools import lru_cache
 
-import erfa
 import numpy as np
 
 # AB magnitude of a 1 µJy source: m = 23.9 - 2.5 log10(f / µJy).
@@ -40,6 +39,8 @@ LATEST_MJD = 88_069.0
 @lru_cache(maxsize=4096)
 def _tai_minus_utc_seconds(day: int) -> float:
     """TAI - UTC in seconds on a UTC day (MJD), from the IAU leap-second table (erfa)."""
+    import erfa  # only Rubin times need it; kept out of every command's start-up
+
     year, month, day_of_month, _fraction = erfa.jd2cal(JD_MINUS_MJD, float(day))
     with warnings.catch_warnings():
         # Past the table's last update erfa warns ("dubious year") and keeps the last offset,

@@ -315,6 +315,10 @@ def add_points(tx: Transaction, upload_id: int, rows: pa.Table, product_id: int 
         return
     stored = _stored_rows(rows, upload_id, product_id)
     ids = np.asarray(stored.column("target_id").to_numpy(), dtype=np.int64)
+    if ids[0] == ids[-1] and (ids == ids[0]).all():
+        # One target, as a file upload is: its delta file, without grouping a million rows.
+        _append_delta(tx, int(ids[0]), upload_id, stored)
+        return
     buckets = ids % BUCKETS
     for bucket in np.unique(buckets):
         in_bucket = stored.filter(pa.array(buckets == bucket))

@@ -19,10 +19,7 @@ from typing import Any
 import orjson
 
 from tom_tui.domain.errors import StoreError
-from tom_tui.store import photometry
 from tom_tui.store.locking import StoreLock
-from tom_tui.store.target_index import INDEX_PATH
-from tom_tui.store.targets import has_target_documents, repair_index
 from tom_tui.store.transaction import (
     COUNTERS_FILE,
     JOURNAL_NAME,
@@ -71,6 +68,13 @@ site = "Roque de los Muchachos"
 # [facilities.lco]
 # proposal = "LCO2026B-001"
 
+# How a camera writes its frames, for `tom-tui frames import` (see `tom-tui frames profiles`):
+# [instruments.my-ccd]
+# instruments = ["STE3 CCD"]              # frames whose INSTRUME is this use the profile
+# gain = 1.9                              # e-/ADU; read_noise, saturation, pixel_scale_arcsec too
+# overscan = "[4:13,1:520]"               # and trim; else BIASSEC/TRIMSEC from each header
+# image_types = { "sky exposure" = "light" }
+
 # Scheduled jobs run by `tom-tui cron` (one crontab line: */5 * * * * tom-tui --store DIR cron):
 # [[jobs]]
 # name = "sky"
@@ -100,8 +104,16 @@ site = "Roque de los Muchachos"
 
 # Each migration takes the store root and upgrades it by one schema version, under the exclusive
 # lock: MIGRATIONS[n] upgrades version n to n + 1.
+def _photometry_to_schema_2(tx: Transaction) -> None:
+    # Imported here: the photometry module brings pyarrow.compute, which every command would
+    # otherwise pay for at start-up although migrations run once per store.
+    from tom_tui.store import photometry
+
+    photometry.migrate_to_schema_2(tx)
+
+
 MIGRATIONS: dict[int, Callable[[Transaction], None]] = {
-    1: photometry.migrate_to_schema_2,  # undo rows out of photometry/, column metadata
+    1: _photometry_to_schema_2,  # undo rows out of photometry/, column metadata
 }
 
 
@@ -249,6 +261,11 @@ class Store:
         if (self.root / JOURNAL_NAME).exists():
             with self._lock.acquire(exclusive=True):
                 recover(self.root)
+        # Imported here: the target modules bring pyarrow.compute, which a command that never
+        # reads targets should not pay for at start-up.
+        from tom_tui.store.target_index import INDEX_PATH
+        from tom_tui.store.targets import has_target_documents
+
         if not (self.root / INDEX_PATH).exists() and has_target_documents(StoreView(self.root)):
             self._repair_derived_files()
 
@@ -256,6 +273,8 @@ class Store:
         """Write derived files (the target index) again from the documents they mirror.
 
         A store that cannot be written is left alone: readers rebuild the index in memory."""
+        from tom_tui.store.targets import repair_index
+
         try:
             with self.transaction() as tx:
                 repair_index(tx)

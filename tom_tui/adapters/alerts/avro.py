@@ -194,9 +194,15 @@ class _Collector:
         del self._added_keys[keys:]
 
     def measurement(self, target: str, row: dict[str, Any], source: str) -> None:
-        """Add a measurement-schema row (``mjd``, ``filter`` and measured values)."""
-        values = {key: value for key, value in row.items() if key not in ("mjd", "filter")}
-        self.point(target, row["mjd"], row["filter"], source, **values)
+        """Add a measurement-schema row (``mjd``, ``filter`` and measured values); ``row`` is the
+        caller's fresh dictionary and gets ``source`` set."""
+        key = (target, round(row["mjd"] * 86_400_000), row["filter"], source)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self._added_keys.append(key)
+        row["source"] = source
+        self.photometry.append_row(target, row)
 
 
 def default_workers() -> int:

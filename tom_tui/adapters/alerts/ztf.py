@@ -24,7 +24,8 @@ candidates without ``candid``, Fink's ``d:tag``, ALeRCE's non-detection list), s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from tom_tui.domain.photometry import finite_or_none
 from tom_tui.domain.units import jd_to_mjd, mag_to_flux_and_error
@@ -50,6 +51,23 @@ def is_negative_subtraction(isdiffpos: Any) -> bool:
     return str(isdiffpos).strip().lower() in _NEGATIVE_SUBTRACTION
 
 
+class _FieldNames(NamedTuple):
+    mjd: str
+    jd: str
+    fid: str
+    diffmaglim: str
+    magpsf: str
+    sigmapsf: str
+    isdiffpos: str
+
+
+@lru_cache(maxsize=8)
+def _field_names(prefix: str) -> _FieldNames:
+    """The candidate's field names under ``prefix``, built once (not twice per point of a
+    history of hundreds of thousands)."""
+    return _FieldNames(*(prefix + name for name in _FieldNames._fields))
+
+
 def ztf_measurement(fields: Mapping[str, Any], *, detected: bool, prefix: str = "") -> dict[str, Any]:
     """A measurement-schema row (without ``source``) from a ZTF candidate's fields.
 
@@ -58,12 +76,13 @@ def ztf_measurement(fields: Mapping[str, Any], *, detected: bool, prefix: str = 
     ``negative_subtraction`` flag and ``diffmaglim`` as its limit; a non-detection keeps
     ``diffmaglim`` as its limit.
     """
-    mjd = fields.get(f"{prefix}mjd")
+    names = _field_names(prefix)
+    mjd = fields.get(names.mjd)
     if mjd is None:
-        mjd = jd_to_mjd(float(fields[f"{prefix}jd"]))
+        mjd = jd_to_mjd(float(fields[names.jd]))
     row: dict[str, Any] = {
         "mjd": float(mjd),
-        "filter": ztf_band(fields[f"{prefix}fid"]),
+        "filter": ztf_band(fields[names.fid]),
         "mag": None,
         "magerr": None,
         "limit": None,
@@ -71,13 +90,13 @@ def ztf_measurement(fields: Mapping[str, Any], *, detected: bool, prefix: str = 
         "instrument": ZTF_INSTRUMENT,
     }
     if not detected:
-        row["limit"] = finite_or_none(fields.get(f"{prefix}diffmaglim"))
+        row["limit"] = finite_or_none(fields.get(names.diffmaglim))
         return row
-    mag = finite_or_none(fields.get(f"{prefix}magpsf"))
-    magerr = finite_or_none(fields.get(f"{prefix}sigmapsf"))
+    mag = finite_or_none(fields.get(names.magpsf))
+    magerr = finite_or_none(fields.get(names.sigmapsf))
     flux, fluxerr = mag_to_flux_and_error(mag, magerr)
-    if is_negative_subtraction(fields.get(f"{prefix}isdiffpos")):
-        row["limit"] = finite_or_none(fields.get(f"{prefix}diffmaglim"))
+    if is_negative_subtraction(fields.get(names.isdiffpos)):
+        row["limit"] = finite_or_none(fields.get(names.diffmaglim))
         row["flux"] = None if flux is None else -flux
         row["fluxerr"] = fluxerr
         row["negative_subtraction"] = True

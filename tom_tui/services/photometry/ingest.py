@@ -89,7 +89,8 @@ def ingest(
         remaining = existing.filter(pa.array(~plan.remove_existing))
         changed = np.unique(np.asarray(existing.column("target_id").to_numpy())[plan.remove_existing])
         photometry_store.replace_points(tx, changed.tolist(), _points_of(remaining, changed))
-    added = incoming.filter(pa.array(plan.keep_incoming))
+    # Filtering copies every column: skip it in the common case of nothing to leave out.
+    added = incoming if plan.keep_incoming.all() else incoming.filter(pa.array(plan.keep_incoming))
     photometry_store.add_points(tx, upload_id, added, product_id)
     summary_input = pa.concat_tables(
         [remaining.select(SUMMARY_INPUT_COLUMNS), added.select(SUMMARY_INPUT_COLUMNS)]
