@@ -28,6 +28,7 @@ LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
     "jobs": ("tom_tui.cli.alerts",),
     "obs": ("tom_tui.cli.observations",),
     "plan": ("tom_tui.cli.observations",),
+    "frames": ("tom_tui.cli.frames",),
 }
 SUMMARIES = {
     "init": "Create a store (safe to repeat).",
@@ -44,6 +45,7 @@ SUMMARIES = {
     "jobs": "Scheduled jobs: list, run, log.",
     "obs": "Observation requests: request, list, show, cancel, update, templates.",
     "plan": "Plan a night: when each target of a list is observable.",
+    "frames": "Raw frames: import, list, show; instrument profiles.",
 }
 
 

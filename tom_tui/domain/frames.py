@@ -15,15 +15,23 @@ Header keywords read by :meth:`Frame.from_header`, first one present wins:
 - image type: ``IMAGETYP``, else ``OBSTYPE``, mapped onto :class:`ImageType` (``LIGHT``,
   ``OBJECT``, ``EXPOSE``... are science frames; ``ZERO`` is a bias).
 - telescope ``TELESCOP``, instrument ``INSTRUME``, object ``OBJECT``.
+- binning: ``XBINNING``/``YBINNING``, else ``CCDSUM`` ("2 2", LCO and NOAO), else ``BINNING``
+  ("2x2"); size: ``NAXIS1`` x ``NAXIS2`` (``ZNAXIS1``/``ZNAXIS2`` for tile-compressed files).
+- polarizer angle ``POLANGLE``/``POLARANG``, half-wave-plate angle ``HWPANGLE``/``RETANG1``
+  (degrees), for polarimetric frames.
+
+Those spellings are the generic :class:`HeaderConventions`; an instrument profile passes its own.
+A frame whose type cannot be read is :attr:`ImageType.UNKNOWN` with the reason in
+``unknown_reason``: the type is never guessed from the exposure time or the object name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from tom_tui.domain.clock import from_mjd, to_mjd
 from tom_tui.domain.dataproducts import safe_file_name
@@ -31,21 +39,26 @@ from tom_tui.domain.units import JD_MINUS_MJD
 
 RAW_FRAMES_FOLDER = "raw"
 UNKNOWN_NIGHT = "unknown"
+UNKNOWN_TELESCOPE = "unknown"  # the raw/ folder of frames whose telescope nobody named
 NO_FILTER = {"", "none", "air", "notpresent", "empty", "n/a"}
 
 
 class ImageType(StrEnum):
+    """What a frame is for. ``SCIENCE`` and ``OTHER`` are other names of ``LIGHT`` and ``UNKNOWN``."""
+
     BIAS = "bias"
     DARK = "dark"
     FLAT = "flat"
-    SCIENCE = "science"
+    LIGHT = "light"
     ARC = "arc"
     SPECTRUM = "spectrum"
-    OTHER = "other"
+    UNKNOWN = "unknown"
+    SCIENCE = "light"
+    OTHER = "unknown"
 
 
 # Header spellings of each type, lower case, as written by MaxIm DL, IRAF, LCO BANZAI and others.
-_IMAGE_TYPE_WORDS: dict[str, ImageType] = {
+IMAGE_TYPE_WORDS: dict[str, ImageType] = {
     "bias": ImageType.BIAS,
     "zero": ImageType.BIAS,
     "bias frame": ImageType.BIAS,
@@ -53,18 +66,19 @@ _IMAGE_TYPE_WORDS: dict[str, ImageType] = {
     "dark frame": ImageType.DARK,
     "flat": ImageType.FLAT,
     "flat field": ImageType.FLAT,
+    "flat frame": ImageType.FLAT,
     "skyflat": ImageType.FLAT,
     "sky flat": ImageType.FLAT,
     "domeflat": ImageType.FLAT,
     "dome flat": ImageType.FLAT,
     "lampflat": ImageType.FLAT,
     "twilight flat": ImageType.FLAT,
-    "light": ImageType.SCIENCE,
-    "light frame": ImageType.SCIENCE,
-    "object": ImageType.SCIENCE,
-    "science": ImageType.SCIENCE,
-    "expose": ImageType.SCIENCE,
-    "standard": ImageType.SCIENCE,
+    "light": ImageType.LIGHT,
+    "light frame": ImageType.LIGHT,
+    "object": ImageType.LIGHT,
+    "science": ImageType.LIGHT,
+    "expose": ImageType.LIGHT,
+    "standard": ImageType.LIGHT,
     "arc": ImageType.ARC,
     "lamp": ImageType.ARC,
     "comparison": ImageType.ARC,
@@ -72,11 +86,15 @@ _IMAGE_TYPE_WORDS: dict[str, ImageType] = {
 }
 
 
-def image_type_of(value: str | None) -> ImageType:
+def _words(value: object) -> str:
+    return " ".join(str(value).lower().split())
+
+
+def image_type_of(value: str | None, words: Mapping[str, ImageType] = IMAGE_TYPE_WORDS) -> ImageType:
     """The :class:`ImageType` a header's ``IMAGETYP`` / ``OBSTYPE`` value stands for."""
     if value is None:
-        return ImageType.OTHER
-    return _IMAGE_TYPE_WORDS.get(" ".join(str(value).lower().split()), ImageType.OTHER)
+        return ImageType.UNKNOWN
+    return words.get(_words(value), ImageType.UNKNOWN)
 
 
 def observing_night(start: dt.datetime | None) -> str:
@@ -95,8 +113,49 @@ def raw_frame_path(telescope: str, night: str, file_name: str) -> str:
 
 
 @dataclass(frozen=True)
+class HeaderConventions:
+    """Which header keywords say what, for one family of instruments. Every keyword list is read
+    in order, the first keyword present wins; ``image_types`` maps a lower-case header value
+    (blanks collapsed) to its type, ``filter_names`` a header filter value to the band name to use,
+    and ``default_binning`` is the binning of a frame whose header says none."""
+
+    image_type_keywords: tuple[str, ...] = ("IMAGETYP", "OBSTYPE")
+    image_types: Mapping[str, ImageType] = field(default_factory=lambda: dict(IMAGE_TYPE_WORDS))
+    filter_keywords: tuple[str, ...] = ("FILTER", "FILTER1")
+    filter_names: Mapping[str, str] = field(default_factory=dict)
+    exposure_keywords: tuple[str, ...] = ("EXPTIME", "EXPOSURE")
+    object_keywords: tuple[str, ...] = ("OBJECT",)
+    telescope_keywords: tuple[str, ...] = ("TELESCOP",)
+    instrument_keywords: tuple[str, ...] = ("INSTRUME",)
+    polarizer_keywords: tuple[str, ...] = ("POLANGLE", "POLARANG")
+    hwp_keywords: tuple[str, ...] = ("HWPANGLE", "RETANG1")
+    default_binning: tuple[int, int] | None = None
+
+
+GENERIC_CONVENTIONS = HeaderConventions()
+
+
+@dataclass(frozen=True)
+class Detector:
+    """What the reduction needs to know about a camera for one frame: gain (e-/ADU), read noise
+    (e-), saturation (ADU), pixel scale (arcsec per binned pixel) and the overscan and trim
+    sections in FITS notation (``[x1:x2,y1:y2]``, 1-based, inclusive). None: not known."""
+
+    gain: float | None = None
+    read_noise: float | None = None
+    saturation: float | None = None
+    pixel_scale_arcsec: float | None = None
+    overscan: str | None = None
+    trim: str | None = None
+
+
+@dataclass(frozen=True)
 class Frame:
-    """One image frame: what was observed, when (MJD, UTC, start of exposure), how long (s), where."""
+    """One image frame: what was observed, when (MJD, UTC, start of exposure), how long (s), where.
+
+    ``binning`` is (x, y), ``size`` is (NAXIS1, NAXIS2) in pixels, angles are in degrees. ``id``,
+    ``sha256``, ``original_name``, ``profile`` and ``imported`` are filled in by the raw archive.
+    """
 
     path: str  # relative to the store root
     telescope: str
@@ -109,6 +168,16 @@ class Frame:
     object_name: str = ""
     target_id: int | None = None
     observation_id: int | None = None
+    unknown_reason: str = ""  # why image_type is UNKNOWN; empty otherwise
+    binning: tuple[int, int] | None = None
+    size: tuple[int, int] | None = None
+    polarizer_deg: float | None = None
+    hwp_deg: float | None = None
+    id: int | None = None
+    sha256: str = ""
+    original_name: str = ""
+    profile: str = ""
+    imported: str = ""  # ISO 8601 UTC
 
     @classmethod
     def from_header(
@@ -117,29 +186,84 @@ class Frame:
         path: str = "",
         target_id: int | None = None,
         observation_id: int | None = None,
+        conventions: HeaderConventions = GENERIC_CONVENTIONS,
     ) -> Frame:
         """A frame described by a FITS header (any mapping of keyword to value); see the module
         docstring for which keywords are read. Missing keywords give empty or None fields."""
         start = _start_time(header)
         day_obs = _text(header, "DAY-OBS")
+        image_type, unknown_reason = classify_image_type(header, conventions)
         return cls(
             path=path,
-            telescope=_text(header, "TELESCOP"),
-            instrument=_text(header, "INSTRUME"),
+            telescope=_first_text(header, conventions.telescope_keywords),
+            instrument=_first_text(header, conventions.instrument_keywords),
             night=day_obs.replace("-", "") if day_obs else observing_night(start),
             mjd=None if start is None else to_mjd(start),
-            exposure_s=_number(header, "EXPTIME", "EXPOSURE"),
-            band=_band(header),
-            image_type=image_type_of(_text(header, "IMAGETYP") or _text(header, "OBSTYPE") or None),
-            object_name=_text(header, "OBJECT"),
+            exposure_s=_number(header, *conventions.exposure_keywords),
+            band=_band(header, conventions),
+            image_type=image_type,
+            object_name=_first_text(header, conventions.object_keywords),
             target_id=target_id,
             observation_id=observation_id,
+            unknown_reason=unknown_reason,
+            binning=_binning(header) or conventions.default_binning,
+            size=_size(header),
+            polarizer_deg=_number(header, *conventions.polarizer_keywords),
+            hwp_deg=_number(header, *conventions.hwp_keywords),
         )
+
+    def to_record(self) -> dict[str, Any]:
+        """The frame as flat JSON-ready values (what the archive stores, what ``--json`` prints)."""
+        record = {item.name: getattr(self, item.name) for item in fields(self)}
+        record["image_type"] = self.image_type.value
+        record["binning"] = list(self.binning) if self.binning else None
+        record["size"] = list(self.size) if self.size else None
+        return record
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Self:
+        """The frame :meth:`to_record` wrote."""
+        values: dict[str, Any] = {item.name: record[item.name] for item in fields(cls) if item.name in record}
+        values["image_type"] = ImageType(record.get("image_type") or ImageType.UNKNOWN)
+        for name in ("binning", "size"):
+            pair = record.get(name)
+            values[name] = (int(pair[0]), int(pair[1])) if pair else None
+        for name in ("object_name", "unknown_reason", "sha256", "original_name", "profile", "imported"):
+            values[name] = values.get(name) or ""
+        return cls(**values)
+
+
+def classify_image_type(
+    header: Mapping[str, Any], conventions: HeaderConventions = GENERIC_CONVENTIONS
+) -> tuple[ImageType, str]:
+    """The frame type a header states, and when it states none that is known, why not."""
+    keywords = conventions.image_type_keywords
+    stated = [(keyword, _text(header, keyword)) for keyword in keywords if _text(header, keyword)]
+    if not stated:
+        return ImageType.UNKNOWN, f"the header has no {' or '.join(keywords)} keyword naming the frame type"
+    for _, value in stated:
+        image_type = image_type_of(value, conventions.image_types)
+        if image_type is not ImageType.UNKNOWN:
+            return image_type, ""
+    keyword, value = stated[0]
+    return (
+        ImageType.UNKNOWN,
+        f"{keyword} = {value!r} is not a frame type this instrument profile knows "
+        "(expected a spelling of bias, dark, flat or light, e.g. 'Bias Frame', 'zero', 'object')",
+    )
 
 
 def _text(header: Mapping[str, Any], keyword: str) -> str:
     value = header.get(keyword)
     return "" if value is None else str(value).strip()
+
+
+def _first_text(header: Mapping[str, Any], keywords: tuple[str, ...]) -> str:
+    for keyword in keywords:
+        value = _text(header, keyword)
+        if value:
+            return value
+    return ""
 
 
 def _number(header: Mapping[str, Any], *keywords: str) -> float | None:
@@ -150,11 +274,44 @@ def _number(header: Mapping[str, Any], *keywords: str) -> float | None:
     return None
 
 
-def _band(header: Mapping[str, Any]) -> str | None:
-    for keyword in ("FILTER", "FILTER1"):
+def _band(header: Mapping[str, Any], conventions: HeaderConventions = GENERIC_CONVENTIONS) -> str | None:
+    for keyword in conventions.filter_keywords:
         value = _text(header, keyword)
         if value:
-            return None if value.lower() in NO_FILTER else value
+            if value.lower() in NO_FILTER:
+                return None
+            return conventions.filter_names.get(value, value)
+    return None
+
+
+def _whole(value: Any) -> int | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() and number >= 1 else None
+
+
+def _binning(header: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(x, y) binning from XBINNING/YBINNING, CCDSUM ("2 2") or BINNING ("2x2" or "2")."""
+    x, y = _whole(header.get("XBINNING")), _whole(header.get("YBINNING"))
+    if x is not None:
+        return (x, y if y is not None else x)
+    for keyword in ("CCDSUM", "BINNING"):
+        parts = _text(header, keyword).lower().replace("x", " ").split()
+        factors = [_whole(part) for part in parts]
+        if len(factors) == 1:
+            factors *= 2
+        if len(factors) == 2 and factors[0] is not None and factors[1] is not None:
+            return (factors[0], factors[1])
+    return None
+
+
+def _size(header: Mapping[str, Any]) -> tuple[int, int] | None:
+    for width_key, height_key in (("ZNAXIS1", "ZNAXIS2"), ("NAXIS1", "NAXIS2")):
+        width, height = _whole(header.get(width_key)), _whole(header.get(height_key))
+        if width is not None and height is not None:
+            return (width, height)
     return None
 
 

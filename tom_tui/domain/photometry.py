@@ -274,6 +274,9 @@ def band_identity(name: str) -> str:
 
 
 class OnDuplicatePoint(StrEnum):
+    """What an upload does with a point already stored: refuse the whole upload, keep the stored
+    point, or replace it with the new one (kept for undo)."""
+
     ERROR = "error"
     IGNORE = "ignore"
     UPDATE = "update"

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tom_tui.domain.errors import ValidationError
 from tom_tui.screens.base import TomModal, TomScreen, user_text
+from tom_tui.screens.formatting import cell, shown
 from tom_tui.screens.options_form import OptionsForm
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.services.alerts.brokers import BrokerService, GenericAlert, IngestReport, broker_names
@@ -189,12 +190,12 @@ class AlertsScreen(TomScreen):
     def cells(self, alert: GenericAlert) -> tuple[str, ...]:
         return (
             "✓" if alert.id in self.selected else " ",
-            alert.id,
-            alert.name,
+            cell(alert.id),
+            cell(alert.name),
             "" if alert.ra is None else f"{alert.ra:.5f}",
             "" if alert.dec is None else f"{alert.dec:+.5f}",
             "" if alert.mag is None else f"{alert.mag:.2f}",
-            alert.classification or "",
+            cell(alert.classification or ""),
             "" if alert.mjd is None else f"{alert.mjd:.3f}",
         )
 
@@ -288,8 +289,9 @@ class AlertDetail(TomModal):
         ).decode()
         with Vertical(id="alert-dialog", classes="dialog"):
             yield Static(
-                f"{self.alert.name} ({self.alert.broker})   Esc closes", classes="dialog-title", markup=False
+                shown(f"{self.alert.name} ({self.alert.broker})   Esc closes"), classes="dialog-title"
             )
             with VerticalScroll():
-                yield Static(summary, markup=False)
-                yield Static(raw, markup=False)
+                # JSON escapes control characters in strings; shown guards the rest of the text.
+                yield Static(shown(summary, lines=True), id="alert-summary")
+                yield Static(shown(raw, lines=True), id="alert-raw")

@@ -22,9 +22,9 @@ from textual.worker import Worker, WorkerState
 from textual.worker_manager import WorkerManager
 
 from tom_tui.domain.errors import ValidationError, user_message
-from tom_tui.domain.text import escape_control
 from tom_tui.screens.base import StoreChanged, user_text
 from tom_tui.screens.bindings import declared_bindings, keymap_conflicts
+from tom_tui.screens.formatting import visible
 from tom_tui.screens.host import TomHost
 from tom_tui.screens.registry import SCREENS, ScreenEntry, load_class, screen_entry
 from tom_tui.services.session import Store, store_label
@@ -184,8 +184,8 @@ class TomApp(TomHost):
         # brackets are text: "add a token under [lco]" must not lose "[lco]" to markup.
         # A server's words or a stored name may hold escape sequences: shown, never obeyed.
         super().notify(
-            escape_control(message),
-            title=escape_control(title),
+            visible(message),
+            title=visible(title),
             severity=severity,
             timeout=timeout,
             markup=False,

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.events import Mount
-from textual.markup import escape
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
@@ -21,16 +20,6 @@ def user_text(error: BaseException) -> str:
     """The sentence the CLI prints for ``error``; a bug shows as "unexpected <type>: <text>"."""
     message = user_message(error)
     return message if message is not None else f"unexpected {type(error).__name__}: {error}"
-
-
-def plain(text: object) -> str:
-    """``text`` made safe to show where Textual reads markup: ``[lco]`` stays ``[lco]``.
-
-    A text built from data (a name, an error, a file path) shown in a widget that reads markup
-    goes through this, or square brackets in it would be taken for styles and vanish.
-    Notifications need nothing: the app shows them without markup.
-    """
-    return escape(str(text))
 
 
 @dataclass

@@ -12,6 +12,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tom_tui.screens.base import TomModal
+from tom_tui.screens.formatting import shown
 
 
 class ConfirmScreen(TomModal):
@@ -30,7 +31,8 @@ class ConfirmScreen(TomModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(self.question, id="confirm-question")
+            # Questions name what they act on (a target, a file): text from the store.
+            yield Static(shown(self.question, lines=True), id="confirm-question")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes_label} (y)", id="confirm-yes", variant="error", compact=True)
                 yield Button("No (n)", id="confirm-no", variant="primary", compact=True)
@@ -62,12 +64,10 @@ class OptionPicker(TomModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog", classes="dialog"):
-            yield Static(
-                f"{self.title_text}  (Enter chooses, Esc cancels)", classes="dialog-title", markup=False
-            )
+            yield Static(shown(f"{self.title_text}  (Enter chooses, Esc cancels)"), classes="dialog-title")
             if self.options:
                 yield OptionList(
-                    *(Option(label, id=value) for value, label in self.options), id="picker-options"
+                    *(Option(shown(label), id=value) for value, label in self.options), id="picker-options"
                 )
             else:
                 yield Static(self.empty_text, id="picker-empty")

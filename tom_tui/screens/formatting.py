@@ -1,11 +1,26 @@
-"""Turning target values into the short text the TUI shows (no astropy: this runs per visible row)."""
+"""Turning values into the text the TUI shows (no astropy: this runs per visible row).
+
+Every text a screen shows that came from the store or from outside (names, tags, extras, alert
+ids, a facility's messages, job logs, file names, FITS header values) goes through
+:func:`visible`, :func:`shown` or :func:`cell`: a store written by an older version, or a
+server's answer, may hold escape sequences that a terminal would obey (set the window title,
+write the clipboard with OSC 52). They are shown as visible escapes instead, and square
+brackets in them stay text rather than being read as markup.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
+from rich.markup import escape as escape_markup
+from rich.text import Text
+
 from tom_tui.domain.angles import dec_sexagesimal, ra_sexagesimal
+from tom_tui.domain.text import escape_control
+
+_LINE_BREAK = re.compile("\r?\n")
 
 SCHEME_SHORT = {
     "MPC_MINOR_PLANET": "minor pl.",
@@ -55,3 +70,26 @@ def value_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
+
+
+def visible(value: object, *, lines: bool = False) -> str:
+    r"""``value`` as text a terminal only prints: each control character shown as an escape (ESC
+    as ``\x1b``). With ``lines``, line breaks stay line breaks and tabs become spaces (a log, a
+    list of problems); otherwise they are escaped too, as a one-line field must stay one line."""
+    text = str(value)
+    if not lines:
+        return escape_control(text)
+    return "\n".join(escape_control(line.expandtabs()) for line in _LINE_BREAK.split(text))
+
+
+def shown(value: object, *, lines: bool = False) -> Text:
+    """Stored or remote text for a widget (a Static, a Label, a Rich table cell, an option): made
+    :func:`visible`, and never read as markup (``[lco]`` stays ``[lco]``)."""
+    return Text(visible(value, lines=lines))
+
+
+def cell(value: object) -> str:
+    """Stored or remote text for a ``DataTable`` cell: made :func:`visible`, with Rich markup
+    escaped, since the table reads a text cell as markup (the cell stays a ``str``: code that
+    reads cells back compares them with text)."""
+    return escape_markup(visible(value))

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from tom_tui.domain.errors import TomError
 from tom_tui.domain.jobs import JobRun
 from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
+from tom_tui.screens.formatting import cell, shown
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.services.jobs.scheduler import JobService
 
@@ -85,13 +86,13 @@ class JobsScreen(TomScreen):
         for row in self.rows:
             last = row["last_run"] or {}
             table.add_row(
-                row["name"],
-                row["kind"],
-                row["schedule"],
-                (last.get("started") or "never")[:16],
-                last.get("status", "-"),
-                counts_text(last.get("counts") or {}),
-                row["next_due"][:16],
+                cell(row["name"]),
+                cell(row["kind"]),
+                cell(row["schedule"]),
+                cell((last.get("started") or "never")[:16]),
+                cell(last.get("status", "-")),
+                cell(counts_text(last.get("counts") or {})),
+                cell(row["next_due"][:16]),
                 key=row["name"],
             )
         if self.rows:
@@ -166,7 +167,8 @@ class JobLog(TomModal):
                 parts.append(run.traceback.rstrip())
         with Vertical(id="job-log-dialog", classes="dialog"):
             yield Static(
-                f"{self.job_name}: last {len(self.runs)} run(s)   Esc closes", classes="dialog-title"
+                shown(f"{self.job_name}: last {len(self.runs)} run(s)   Esc closes"), classes="dialog-title"
             )
             with VerticalScroll():
-                yield Static("\n".join(parts) or "never run", markup=False, id="job-log-text")
+                # A job's log holds what its commands and servers printed: text from outside.
+                yield Static(shown("\n".join(parts) or "never run", lines=True), id="job-log-text")

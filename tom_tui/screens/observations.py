@@ -19,7 +19,9 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sta
 
 from tom_tui.domain.errors import NotFoundError, TomError, ValidationError
 from tom_tui.domain.observations import ObservationRecord
+from tom_tui.domain.text import has_control
 from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
+from tom_tui.screens.formatting import cell, shown
 from tom_tui.screens.options_form import OptionsForm
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
@@ -57,6 +59,14 @@ def matches(record: ObservationRecord, status: str, facility: str | None, text: 
     if facility and record.facility != facility:
         return False
     return not text or text.lower() in record.target_name.lower()
+
+
+def request_target(record: ObservationRecord | None) -> str:
+    """What the request form starts with: the selected request's target by name, or by id when
+    its stored name holds control characters (the form field could not show it as it is)."""
+    if record is None:
+        return ""
+    return f"#{record.target_id}" if has_control(record.target_name) else record.target_name
 
 
 class ObservationsScreen(TomScreen):
@@ -135,10 +145,10 @@ class ObservationsScreen(TomScreen):
             start = (record.scheduled_start or "")[:16].replace("T", " ")
             table.add_row(
                 str(record.id),
-                record.target_name,
-                record.facility,
-                record.status,
-                start,
+                cell(record.target_name),
+                cell(record.facility),
+                cell(record.status),
+                cell(start),
                 str(len(record.data_products)),
                 key=str(record.id),
             )
@@ -203,7 +213,7 @@ class ObservationsScreen(TomScreen):
         def submitted(_: int | None) -> None:
             self.load()
 
-        self.app.push_screen(RequestFormScreen(record.target_name if record else ""), submitted)
+        self.app.push_screen(RequestFormScreen(request_target(record)), submitted)
 
     @on(DataTable.RowSelected)
     def show(self, event: DataTable.RowSelected) -> None:
@@ -279,7 +289,8 @@ class ObservationDetailScreen(TomModal):
         with Vertical(id="observation-detail", classes="dialog"):
             yield Static(f"Observation {record.id}   (Esc closes)", classes="dialog-title")
             with VerticalScroll():
-                yield Static("\n".join(lines), markup=False)
+                # A facility's messages, errors and parameters are text from outside.
+                yield Static(shown("\n".join(lines), lines=True), id="observation-text")
                 yield Static("  loading…", markup=False, id="observation-data")
 
     def on_mount(self) -> None:
@@ -304,7 +315,8 @@ class ObservationDetailScreen(TomModal):
 
     @on(ObservationDataLoaded)
     def data_loaded(self, message: ObservationDataLoaded) -> None:
-        self.query_one("#observation-data", Static).update(message.text)
+        # File names and FITS header values (IMAGETYP, FILTER): text from outside.
+        self.query_one("#observation-data", Static).update(shown(message.text, lines=True))
 
 
 class RequestFormScreen(TomModal):
@@ -375,13 +387,13 @@ class RequestFormScreen(TomModal):
             name, _, text = problem.partition(":")
             if name.strip() == "target":
                 widget = self.query_one("#error-target", Static)
-                widget.update(text.strip())
+                widget.update(shown(text.strip(), lines=True))
                 widget.add_class("-shown")
             else:
                 general.append(problem)
         if general:
             form_error = self.query_one("#form-error", Static)
-            form_error.update("\n".join(general))
+            form_error.update(shown("\n".join(general), lines=True))
             form_error.add_class("-shown")
 
     @on(Button.Pressed, "#form-save")

@@ -20,6 +20,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from tom_tui.domain.errors import ValidationError
 from tom_tui.domain.options import Option, convert_options
+from tom_tui.screens.formatting import shown
 from tom_tui.screens.widgets.inputs import TomInput
 
 
@@ -128,7 +129,7 @@ class OptionsForm(Vertical):
             name, _, text = problem.partition(":")
             if name.strip() in names:
                 widget = self.query_one(f"#{self.error_prefix}{name.strip()}", Static)
-                widget.update(text.strip())
+                widget.update(shown(text.strip(), lines=True))
                 widget.add_class("-shown")
             else:
                 elsewhere.append(problem)

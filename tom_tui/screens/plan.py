@@ -20,7 +20,8 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual_plotext import PlotextPlot
 
 from tom_tui.domain.target import TargetRef
-from tom_tui.screens.base import StoreChanged, TomModal, TomScreen, plain
+from tom_tui.screens.base import StoreChanged, TomModal, TomScreen
+from tom_tui.screens.formatting import cell, shown
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.services.observations.planning import (
@@ -149,7 +150,7 @@ class PlanScreen(TomScreen):
         for row in plan.rows:
             airmass = f"{row['min_airmass']:.2f}" if row["min_airmass"] else "-"
             table.add_row(
-                row["name"],
+                cell(row["name"]),
                 hhmm(row["rise"]),
                 hhmm(row["set"]),
                 hhmm(row["best_time"]),
@@ -215,7 +216,7 @@ class TrackScreen(TomModal):
         draw_track(plot, track, self.airmass_limit)
         note = track_note(track)
         self.query_one("#track-title", Static).update(
-            plain(
+            shown(
                 f"{track.target.name} from {track.grid.site.name}, night of {track.grid.night}"
                 f"{': ' + note if note else ''}   (Esc closes)"
             )

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tom_tui.screens.base import TomModal, user_text
+from tom_tui.screens.formatting import shown
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.services.plugins import CATALOGS, plugin_names
 from tom_tui.services.targets.resolve import CatalogService, ResolveOutcome
@@ -80,7 +81,7 @@ class ResolveScreen(TomModal):
             return
         catalog = str(self.query_one("#resolve-catalog", Select).value)
         self.outcome = None
-        self.query_one("#resolve-preview", Static).update(f"looking up {name}…  (Esc cancels)")
+        self.query_one("#resolve-preview", Static).update(shown(f"looking up {name}…  (Esc cancels)"))
         self.resolve(name, None if catalog == ANY_CATALOG else catalog, add=False)
 
     def resolve(self, name: str, catalog: str | None, add: bool) -> None:
@@ -122,8 +123,9 @@ class ResolveScreen(TomModal):
         self.outcome = outcome
         fields: dict[str, Any] = {k: v for k, v in outcome.fields.items() if v not in (None, [], {})}
         text = orjson.dumps(fields, option=orjson.OPT_INDENT_2).decode()
+        # A catalog's answer is text from outside.
         self.query_one("#resolve-preview", Static).update(
-            f"found in {outcome.catalog}:\n{text}\n\nctrl+n adds it"
+            shown(f"found in {outcome.catalog}:\n{text}\n\nctrl+n adds it", lines=True)
         )
 
     def action_add(self) -> None:
@@ -137,5 +139,5 @@ class ResolveScreen(TomModal):
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             self.lookup_finished()
             self.query_one("#resolve-preview", Static).update(
-                f"{user_text(event.worker.error)}\n\nEnter tries again, Esc closes"
+                shown(f"{user_text(event.worker.error)}\n\nEnter tries again, Esc closes", lines=True)
             )

@@ -8,6 +8,7 @@ generation changes (a cron job or another process added data).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,6 +22,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tom_tui.domain.dataproducts import DataProduct, SpectrumRecord
+from tom_tui.screens.formatting import cell, shown, visible
 from tom_tui.screens.upload_dialog import UploadDialog
 from tom_tui.services.data import products as data_service
 from tom_tui.services.data.upload_options import upload_file
@@ -29,6 +31,22 @@ from tom_tui.services.photometry.lightcurve import MAX_PLOT_POINTS, LightCurveDa
 from tom_tui.services.session import Store
 
 STORE_POLL_SECONDS = 2.0
+
+
+# A plot's labels are band names and units read from files and FITS headers. Plotext writes them
+# into its drawing, which reaches the terminal with its colour codes: they are made visible first.
+def light_curve_labels_visible(data: LightCurveData) -> LightCurveData:
+    series = [dataclasses.replace(item, band=visible(item.band)) for item in data.series]
+    return dataclasses.replace(data, series=series)
+
+
+def spectrum_labels_visible(data: SpectrumPlotData) -> SpectrumPlotData:
+    return dataclasses.replace(
+        data,
+        label=visible(data.label),
+        wavelength_unit=visible(data.wavelength_unit),
+        flux_unit=None if data.flux_unit is None else visible(data.flux_unit),
+    )
 
 
 class StoreWatchingPanel(Widget):
@@ -112,7 +130,7 @@ class LightCurvePanel(StoreWatchingPanel):
     @on(LightCurvePrepared)
     def prepared(self, message: LightCurvePrepared) -> None:
         self.seen_generation = message.generation
-        self.data = message.data
+        self.data = light_curve_labels_visible(message.data)
         self.draw()
 
     def draw(self) -> None:
@@ -130,7 +148,7 @@ class LightCurvePanel(StoreWatchingPanel):
             return
         bands = ", ".join(series.band for series in data.series)
         note = f" · {data.notes[0]}" if data.notes else ""
-        status.update(f"{data.total_points} points in {bands}{note}  (f flux/mag, t dates)")
+        status.update(shown(f"{data.total_points} points in {bands}{note}  (f flux/mag, t dates)"))
         lightcurve.draw_lightcurve(plot.plt, data, dates=self.dates)
         plot.refresh()
 
@@ -206,11 +224,14 @@ class SpectrumPanel(StoreWatchingPanel):
             )
         else:
             record = self.records[self.index]
+            # DATE-OBS is a FITS header value: text from outside.
             status.update(
-                f"spectrum {self.index + 1} of {len(self.records)} (id {record.id}, {record.points} points, "
-                f"{record.date_obs or 'date unknown'})  ([ ] to step)"
+                shown(
+                    f"spectrum {self.index + 1} of {len(self.records)} (id {record.id}, "
+                    f"{record.points} points, {record.date_obs or 'date unknown'})  ([ ] to step)"
+                )
             )
-            lightcurve.draw_spectrum(plot.plt, message.shown)
+            lightcurve.draw_spectrum(plot.plt, spectrum_labels_visible(message.shown))
         plot.refresh()
 
     def action_step(self, step: int) -> None:
@@ -283,10 +304,10 @@ class DataProductsPanel(StoreWatchingPanel):
             )
             table.add_row(
                 str(product.id),
-                product.type,
-                product.original_name,
+                cell(product.type),
+                cell(product.original_name),
                 str(product.size),
-                product.created[:16].replace("T", " "),
+                cell(product.created[:16].replace("T", " ")),
                 brought,
                 key=str(product.id),
             )

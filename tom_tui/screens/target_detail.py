@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from tom_tui.domain.errors import NotFoundError
 from tom_tui.domain.target import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, extra_type
 from tom_tui.screens.base import StoreChanged, TomScreen
-from tom_tui.screens.formatting import dec_dms, degrees, ra_hms, target_kind, value_text
+from tom_tui.screens.formatting import dec_dms, degrees, ra_hms, shown, target_kind, value_text
 from tom_tui.screens.registry import TARGET_TABS, load_class
 from tom_tui.services.targets.operations import TargetService
 
@@ -33,12 +33,13 @@ class TargetFetched(Message):
 
 
 def overview(target: Target) -> Group:
-    """The Overview tab's content as Rich renderables (what the user reads)."""
+    """The Overview tab's content as Rich renderables (what the user reads). Every stored value
+    goes through ``shown``: a store written by an older version may hold escape sequences."""
     fields = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     fields.add_column("field", style="bold", no_wrap=True)
     fields.add_column("value")
-    fields.add_row("Name", target.name)
-    fields.add_row("Type", f"{target.type} ({target_kind(target.type, target.scheme)})")
+    fields.add_row("Name", shown(target.name))
+    fields.add_row("Type", shown(f"{target.type} ({target_kind(target.type, target.scheme)})"))
     if target.ra is not None or target.is_sidereal:
         fields.add_row("RA", f"{ra_hms(target.ra)}   {degrees(target.ra, 6)}°")
         fields.add_row("Dec", f"{dec_dms(target.dec)}   {degrees(target.dec, 6)}°")
@@ -46,12 +47,12 @@ def overview(target: Target) -> Group:
     for name in names:
         value = getattr(target, name)
         if value is not None:
-            fields.add_row(name, value_text(value))
-    fields.add_row("Aliases", value_text(target.aliases))
-    fields.add_row("Tags", value_text(target.tags))
-    fields.add_row("Lists", value_text(target.lists))
-    fields.add_row("Created", value_text(target.created))
-    fields.add_row("Modified", value_text(target.modified))
+            fields.add_row(name, shown(value_text(value)))
+    fields.add_row("Aliases", shown(value_text(target.aliases)))
+    fields.add_row("Tags", shown(value_text(target.tags)))
+    fields.add_row("Lists", shown(value_text(target.lists)))
+    fields.add_row("Created", shown(value_text(target.created)))
+    fields.add_row("Modified", shown(value_text(target.modified)))
     fields.add_row("Id", f"#{target.id}")
     parts: list[Any] = [fields]
     if target.extra:
@@ -60,7 +61,7 @@ def overview(target: Target) -> Group:
         extras.add_column("value")
         extras.add_column("type", style="dim")
         for key, value in sorted(target.extra.items()):
-            extras.add_row(key, value_text(value), extra_type(value))
+            extras.add_row(shown(key), shown(value_text(value)), extra_type(value))
         parts += [Text(""), extras]
     else:
         parts.append(Text("\nNo extras.", style="dim"))
@@ -134,7 +135,7 @@ class TargetDetailScreen(TomScreen):
             self.dismiss_if_active()
             return
         self.target = message.target
-        self.query_one("#screen-title", Static).update(f"Target  ·  {message.target.name}")
+        self.query_one("#screen-title", Static).update(shown(f"Target  ·  {message.target.name}"))
         self.query_one("#target-overview", Static).update(overview(message.target))
 
     def action_show_tab(self, position: int) -> None:

@@ -31,7 +31,9 @@ from tom_tui.domain.target import (
     Target,
     build_target,
 )
+from tom_tui.domain.text import has_control, strip_control
 from tom_tui.screens.base import TomModal
+from tom_tui.screens.formatting import shown
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.services.session import Store
 from tom_tui.services.targets.index import TargetIndex
@@ -76,14 +78,26 @@ def parse_extras(text: str) -> tuple[dict[str, str], list[str]]:
 
 def form_text(value: Any) -> str:
     """A stored value as form text that reads back to exactly the same value (floats in full, so
-    saving an untouched form never moves a target)."""
+    saving an untouched form never moves a target). Control characters are left out: a field
+    would send them to the terminal, and saving removes them as every way in does."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
+        return ", ".join(strip_control(str(item)) for item in value)
+    return strip_control(str(value))
+
+
+def holds_control(value: Any) -> bool:
+    """Whether a stored value (text, or a list or mapping of them) has a control character."""
+    if isinstance(value, str):
+        return has_control(value)
+    if isinstance(value, dict):
+        return any(holds_control(key) or holds_control(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_control(item) for item in value)
+    return False
 
 
 def problem_field(problem: str) -> str:
@@ -205,9 +219,16 @@ class TargetFormScreen(TomModal):
         if target.scheme:
             self.query_one("#field-scheme", Select).value = target.scheme
         self.query_one("#field-extra", TextArea).text = "\n".join(
-            f"{key} = {form_text(value)}" for key, value in target.extra.items()
+            f"{form_text(key)} = {form_text(value)}" for key, value in target.extra.items()
         )
         self.query_one("#form-save", Button).disabled = False
+        if holds_control(target.to_json()):
+            self.app.notify(
+                "this target's stored text holds control characters; the form leaves them out "
+                "and saving removes them",
+                title="Targets",
+                severity="warning",
+            )
 
     @property
     def orbital_rows_mounted(self) -> bool:
@@ -321,12 +342,12 @@ class TargetFormScreen(TomModal):
             field = (widget.id or "").removeprefix("error-")
             found = by_field.pop(field, [])
             assert isinstance(widget, Static)
-            widget.update("\n".join(found))
+            widget.update(shown("\n".join(found), lines=True))
             widget.set_class(bool(found), "-shown")
         for remaining in by_field.values():
             general.extend(problem.removeprefix("form: ") for problem in remaining)
         form_error = self.query_one("#form-error", Static)
-        form_error.update("\n".join(general))
+        form_error.update(shown("\n".join(general), lines=True))
         form_error.set_class(bool(general), "-shown")
         if problems:
             first = next((p for p in problems if problem_field(p) in {*MAIN_FIELDS, *ORBITAL_FIELDS}), None)
@@ -358,7 +379,9 @@ class TargetNameSuggester(Suggester):
             self.index = await asyncio.to_thread(TargetService(self.store).index)
         names = self.index.table.column("name")
         hits = pc.indices_nonzero(pc.starts_with(pc.utf8_lower(names), value.lower()))
-        return None if len(hits) == 0 else str(names[hits[0].as_py()].as_py())
+        suggestion = None if len(hits) == 0 else str(names[hits[0].as_py()].as_py())
+        # A field would send a stored control character to the terminal: no such suggestion.
+        return None if suggestion is None or has_control(suggestion) else suggestion
 
 
 class MergeScreen(TomModal):
@@ -375,9 +398,7 @@ class MergeScreen(TomModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="merge-dialog", classes="dialog"):
-            yield Static(
-                f"Merge another target into {self.target_name!r}", classes="dialog-title", markup=False
-            )
+            yield Static(shown(f"Merge another target into {self.target_name!r}"), classes="dialog-title")
             yield Static(
                 "The other target's name becomes an alias of this one, and its tags, lists, extras "
                 "and data move here; then it is removed. Enter merges, Esc cancels.",
@@ -409,7 +430,7 @@ class MergeScreen(TomModal):
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#merge-error", Static)
-        error.update(message)
+        error.update(shown(message, lines=True))
         error.set_class(bool(message), "-shown")
 
     def merged(self, target: Target) -> None:
@@ -471,5 +492,5 @@ class ConeScreen(TomModal):
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#cone-error", Static)
-        error.update(message)
+        error.update(shown(message, lines=True))
         error.set_class(True, "-shown")

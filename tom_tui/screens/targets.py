@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from tom_tui.screens.base import StoreChanged, TomScreen
 from tom_tui.screens.commands import PaletteCommand
-from tom_tui.screens.formatting import dec_dms, ra_hms
+from tom_tui.screens.formatting import dec_dms, ra_hms, shown
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.screens.widgets.target_table import TargetTable
@@ -160,7 +160,7 @@ class TargetsScreen(TomScreen):
         return self.query_one("#target-table", TargetTable)
 
     def on_mount(self) -> None:
-        self.query_one("#screen-title", Static).update(f"Targets  ·  {self.tom_app.store_label}")
+        self.query_one("#screen-title", Static).update(shown(f"Targets  ·  {self.tom_app.store_label}"))
         self.table.focus()
         self.load_targets(reread=True)
 

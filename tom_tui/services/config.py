@@ -1,6 +1,7 @@
 """Checking a store's ``tom-tui.toml``: unknown sections and keys (named with the closest known
 one, so a typo never silently turns a setting off), values of the wrong type, and names of
-brokers, catalogs, facilities and job kinds that are not installed.
+brokers, catalogs, facilities and job kinds that are not installed, and the keys of
+``[instruments.NAME]`` profiles.
 
 The arrays ``[[alert_rules]]`` and ``[[followup]]`` are checked by their own loaders.
 """
@@ -82,6 +83,7 @@ TOP_LEVEL = (
     *[key for key in SECTION_KEYS if "." not in key],
     "notifications",
     *PLUGIN_SECTIONS,
+    "instruments",
     *ARRAY_SECTIONS,
 )
 
@@ -117,6 +119,8 @@ def config_problems(config: Mapping[str, Any], config_name: str = CONFIG_NAME) -
             problems.append(f"{config_name}: [{section}] must be a table, not {value!r}")
         elif section in PLUGIN_SECTIONS:
             problems.extend(_plugin_section_problems(section, value, config_name))
+        elif section == "instruments":
+            problems.extend(_instrument_problems(value, config_name))
         elif section == "notifications":
             problems.extend(_nested_problems("notifications", value, config_name))
         else:
@@ -172,6 +176,25 @@ def _plugin_section_problems(section: str, table: Mapping[str, Any], config_name
             problems.append(unknown_name(f"{config_name}: [{section}]", name, installed, what))
         elif not isinstance(value, dict):
             problems.append(f"{config_name}: [{section}.{name}] must be a table")
+    return problems
+
+
+def _instrument_problems(table: Mapping[str, Any], config_name: str) -> list[str]:
+    """``[instruments.NAME]``: any NAME (a new profile or settings for an installed one); its keys
+    are the profile settings, and ``base`` must name an installed profile."""
+    from tom_tui.adapters.instruments.base import setting_problems
+
+    installed = plugins.plugin_names(plugins.INSTRUMENTS)
+    problems: list[str] = []
+    for name, settings in table.items():
+        where = f"{config_name}: [instruments.{name}]"
+        if not isinstance(settings, dict):
+            problems.append(f"{where} must be a table")
+            continue
+        problems.extend(setting_problems(where, settings))
+        base = settings.get("base")
+        if isinstance(base, str) and base not in installed:
+            problems.append(unknown_name(f"{where} base", base, installed, "instrument profile"))
     return problems
 
 

@@ -6,7 +6,8 @@ the same names are also listed here, so a source checkout that was never install
 metadata that is missing or broken, still finds them. Names are listed without importing
 anything; an object is imported only when it is loaded by name.
 
-Groups: brokers, catalogs, facilities, processors (by data type), target data holders, job kinds.
+Groups: brokers, catalogs, facilities, processors (by data type), target data holders, job kinds,
+instrument profiles.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from tom_tui.adapters.catalogs.base import Catalog
     from tom_tui.adapters.facilities.base import Facility
     from tom_tui.adapters.http import HttpClient
+    from tom_tui.adapters.instruments.base import InstrumentProfile
     from tom_tui.processing.dataproducts import DataProcessor
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,31 @@ JOB_KINDS = PluginGroup(
         "followup": "tom_tui.services.observations.jobs:followup_job",
     },
 )
-GROUPS: tuple[PluginGroup, ...] = (BROKERS, CATALOGS, FACILITIES, PROCESSORS, TARGET_DATA, JOB_KINDS)
+INSTRUMENTS = PluginGroup(
+    "tom_tui.instruments",
+    "no instrument profile named {name!r}",
+    {
+        "generic": "tom_tui.adapters.instruments.generic:GenericProfile",
+        "simulated": "tom_tui.adapters.instruments.simulated:SimulatedProfile",
+    },
+)
+GROUPS: tuple[PluginGroup, ...] = (
+    BROKERS,
+    CATALOGS,
+    FACILITIES,
+    PROCESSORS,
+    TARGET_DATA,
+    JOB_KINDS,
+    INSTRUMENTS,
+)
+
+
+def entry_points(group: str) -> Any:
+    """The installed entry points of ``group`` (importlib.metadata costs ~40 ms to import, so
+    only when a plugin is looked up, not at every command's start)."""
+    from importlib.metadata import entry_points as installed_entry_points
+
+    return installed_entry_points(group=group)
 
 
 @cache
@@ -238,3 +263,23 @@ JobFunction = Callable[..., Mapping[str, int]]
 def job_function(name: str) -> JobFunction:
     function: JobFunction = load_plugin(JOB_KINDS, name)
     return function
+
+
+def instrument_profile(name: str, config: Mapping[str, Any] | None = None) -> InstrumentProfile:
+    """Instrument profile ``name``: an installed one with its ``[instruments.<name>]`` settings on
+    top, or one defined only in the configuration (starting from its ``base``, else ``generic``)."""
+    from tom_tui.adapters.instruments.base import InstrumentProfile
+
+    settings = _settings(config, "instruments", name)
+    configured = (config or {}).get("instruments") or {}
+    configured_only = name not in plugin_names(INSTRUMENTS) and name in configured
+    base = str(settings.get("base", "generic")) if configured_only else name
+    profile_class = load_plugin_class(INSTRUMENTS, base, InstrumentProfile)
+    profile: InstrumentProfile = profile_class(settings, name=name)
+    return profile
+
+
+def instrument_profile_names(config: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """Installed profiles and those defined in the configuration, sorted."""
+    configured = ((config or {}).get("instruments") or {}).keys()
+    return tuple(sorted({*plugin_names(INSTRUMENTS), *configured}))

@@ -91,6 +91,12 @@ def _highest_import_number(view: StoreView) -> int:
     return max(numbers, default=0)
 
 
+def _highest_frame_id(view: StoreView) -> int:
+    from tom_tui.store.frames import highest_frame_id  # frames.py builds on transactions, as this does
+
+    return highest_frame_id(view)
+
+
 @dataclass(frozen=True)
 class CounterRecords:
     """How to find the highest id in use (``highest`` reads every record) and whether one id is
@@ -117,6 +123,7 @@ COUNTER_RECORDS: dict[str, CounterRecords] = {
     "import": CounterRecords(
         _highest_import_number, lambda view, candidate: _highest_import_number(view) >= candidate
     ),
+    "frame": CounterRecords(_highest_frame_id, lambda view, candidate: _highest_frame_id(view) >= candidate),
 }
 
 

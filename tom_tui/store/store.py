@@ -69,7 +69,7 @@ site = "Roque de los Muchachos"
 # proposal = "LCO2026B-001"
 
 # How a camera writes its frames, for `tom-tui frames import` (see `tom-tui frames profiles`):
-# [instruments.my-ccd]
+# [instruments.my_ccd]
 # instruments = ["STE3 CCD"]              # frames whose INSTRUME is this use the profile
 # gain = 1.9                              # e-/ADU; read_noise, saturation, pixel_scale_arcsec too
 # overscan = "[4:13,1:520]"               # and trim; else BIASSEC/TRIMSEC from each header
@@ -101,6 +101,7 @@ site = "Roque de los Muchachos"
 # [tui.keys]
 # "targets.add" = "n"
 """
+
 
 # Each migration takes the store root and upgrades it by one schema version, under the exclusive
 # lock: MIGRATIONS[n] upgrades version n to n + 1.

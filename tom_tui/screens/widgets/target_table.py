@@ -25,8 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tom_tui.domain.text import escape_control
-from tom_tui.screens.formatting import dec_dms, degrees, joined, ra_hms, target_kind
+from tom_tui.screens.formatting import dec_dms, degrees, joined, ra_hms, target_kind, visible
 
 ROW_BLOCK = 64  # rows converted from Arrow to Python at a time
 NEEDED_COLUMNS = (
@@ -307,7 +306,7 @@ class TargetTable(ScrollView, can_focus=True):
     @staticmethod
     def _cell(text: str, column: TableColumn) -> str:
         # Segments reach the terminal as they are: a control character in a name would too.
-        text = escape_control(text.replace("\n", " "))
+        text = visible(text.replace("\n", " "))
         if column.align_right:
             return set_cell_size(text, column.width).strip().rjust(column.width)
         return set_cell_size(text, column.width)

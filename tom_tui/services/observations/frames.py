@@ -14,6 +14,7 @@ from tom_tui.domain.dataproducts import DataProduct
 from tom_tui.domain.errors import NotFoundError, ValidationError
 from tom_tui.domain.frames import raw_frame_path
 from tom_tui.domain.observations import ObservationRecord
+from tom_tui.services.reduction.frames import archive_downloaded_frame
 from tom_tui.store.dataproducts import PRODUCT_COUNTER, DataProductRepository, sha256_of
 from tom_tui.store.observations import ObservationRepository
 from tom_tui.store.store import Store
@@ -32,7 +33,9 @@ def store_frame(
     rel = raw_frame_path(product.telescope, night or product.night, product.filename)
     if tx.exists(rel):
         return None  # fetched before (a re-run after a partial failure)
-    tx.copy_file_in(path, rel)
+    archive_downloaded_frame(
+        tx, path, rel, product.telescope, night or product.night, record.target_id, record.id
+    )
     data_product = DataProduct(
         id=tx.next_id(PRODUCT_COUNTER),
         target_id=record.target_id,

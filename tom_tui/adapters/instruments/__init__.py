@@ -1,0 +1,1 @@
+"""Instrument profiles: how each telescope and camera writes its FITS headers, and its detector."""

@@ -1,0 +1,2 @@
+"""Reduction: the raw frame archive, instrument profiles, and the runs that turn frames into
+calibrated photometry."""
