@@ -147,6 +147,8 @@ def _tomtoolkit_python() -> str:
     python = os.environ.get("TOMTOOLKIT_PYTHON", sys.executable)
     found = subprocess.run([python, "-c", "import tom_dataproducts"], capture_output=True, check=False)
     if found.returncode != 0:
+        if os.environ.get("TOMTOOLKIT_REQUIRED"):  # the test command's interop part: never skip
+            pytest.fail(f"{python} cannot import TOM Toolkit: {found.stderr.strip()[-300:]}")
         pytest.skip("TOM Toolkit is not installed (pip install tomtoolkit, or set TOMTOOLKIT_PYTHON)")
     return python
 
