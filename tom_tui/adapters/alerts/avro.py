@@ -170,15 +170,6 @@ class _Collector:
         self._seen: set[tuple[str, int, str, str]] = set()
         self._added_keys: list[tuple[str, int, str, str]] = []
 
-    def point(self, target: str, mjd: float, band: str, source: str, **values: Any) -> None:
-        # Points repeat in every later packet's history; a millisecond-level key finds them.
-        key = (target, round(mjd * 86_400_000), band, source)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        self._added_keys.append(key)
-        self.photometry.append(target, mjd, band, source=source, **values)
-
     def checkpoint(self) -> tuple[int, int, int]:
         """Where the collector stands, to go back there when a file turns out unreadable."""
         return len(self.packets), len(self.photometry), len(self._added_keys)
@@ -196,6 +187,7 @@ class _Collector:
     def measurement(self, target: str, row: dict[str, Any], source: str) -> None:
         """Add a measurement-schema row (``mjd``, ``filter`` and measured values); ``row`` is the
         caller's fresh dictionary and gets ``source`` set."""
+        # Points repeat in every later packet's history; a millisecond-level key finds them.
         key = (target, round(row["mjd"] * 86_400_000), row["filter"], source)
         if key in self._seen:
             return
