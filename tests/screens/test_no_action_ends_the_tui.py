@@ -7,7 +7,6 @@ and that the app, and the screen the user was on, are still there.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import threading
 from collections.abc import Callable
@@ -17,12 +16,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from textual import on
 from textual.binding import Binding, BindingType
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
-from textual.worker import WorkerCancelled, WorkerFailed
 from werkzeug import Request, Response
 
-from tests.support.pilot import screen_text
+from tests.support.pilot import screen_text, settle_expecting_failures
 from tom_tui.domain.target import build_target
 from tom_tui.screens.alerts import AlertsScreen
 from tom_tui.screens.app import TomApp
@@ -35,17 +32,6 @@ from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 
 NEVER_RISES = {"name": "Near South Pole", "ra": 10.0, "dec": -85.0, "lists": ["tonight"]}
-
-
-async def settle_expecting_failures(pilot: Pilot[None], until: Callable[[], bool]) -> None:
-    """Let workers finish (a failed one is the point here) until ``until()`` holds."""
-    for _ in range(3000):
-        with contextlib.suppress(WorkerCancelled, WorkerFailed):
-            await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if until():
-            return
-    raise AssertionError("the app never reached the expected state")
 
 
 def closed_port() -> int:

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.worker import WorkerCancelled, WorkerFailed
 
-from tests.support.pilot import settle
+from tests.support.pilot import settle, settle_expecting_failures
 from tom_tui.domain.errors import ValidationError
 from tom_tui.screens.app import TomApp
 from tom_tui.screens.target_data import DataProductsPanel
 from tom_tui.screens.target_detail import TargetDetailScreen
 from tom_tui.services.data import products as data_service
 from tom_tui.store.store import Store
-
-
-async def settle_expecting_failures(pilot: Pilot[None], until: Callable[[], bool]) -> None:
-    """Like ``settle``, for scenarios where a worker is meant to fail (waiting on it re-raises)."""
-    for _ in range(2000):
-        with contextlib.suppress(WorkerCancelled, WorkerFailed):
-            await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if until():
-            return
-    raise AssertionError("the app never reached the expected state")
-
 
 BAD_PHOTOMETRY = "mjd,magnitude,magerr,filter\n60000.1,18.5,0.05,g\n60001.2,abc,0.05,g\n"
 
