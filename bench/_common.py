@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import random
 import statistics
 import subprocess
@@ -23,6 +24,24 @@ def time_process(arguments: Sequence[str], runs: int = 5) -> tuple[float, list[f
         subprocess.run(arguments, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         times.append(time.perf_counter() - started)
     return statistics.median(times), times
+
+
+def run_measured(arguments: Sequence[str], stdout: int | None = subprocess.DEVNULL) -> tuple[float, float]:
+    """Wall time (s) and peak resident memory (MiB) of one whole process, start to exit."""
+    started = time.perf_counter()
+    process = subprocess.Popen(arguments, stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, list(arguments))
+    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def median_measured(arguments: Sequence[str], runs: int) -> tuple[float, float]:
+    """Median wall time and the largest peak memory over ``runs`` runs of a whole process."""
+    results = [run_measured(arguments) for _ in range(runs)]
+    return statistics.median(t for t, _ in results), max(m for _, m in results)
 
 
 def import_into_new_store(store: Path, csv_path: Path) -> float:

@@ -104,3 +104,41 @@ def test_spectrum_plot(store: Store, tmp_path: Path) -> None:
     assert code == 0 and png.read_bytes()[:4] == b"\x89PNG"
     code, _, err = run(store, "plot", "spectrum", "SN 2024abc", "--id", "7")
     assert code == 1 and "has no spectrum 7" in err
+
+
+def test_spectrum_flux_axis_reads_in_powers_of_ten(store: Store) -> None:
+    run(
+        store,
+        "data",
+        "upload",
+        "SN 2024abc",
+        str(SPECTRA / "skyportal_2021zac_UH88_SNIFS.dat"),
+        "--type",
+        "spectroscopy",
+    )
+    code, out, err = run(store, "plot", "spectrum", "SN 2024abc", "--width", "90", "--height", "20")
+    assert code == 0, err
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    labels = re.findall(r"^\s*(\S+)┤", plain, flags=re.MULTILINE)
+    assert labels and all(re.fullmatch(r"-?\d(\.\d+)?e[-+]\d\d", label) for label in labels), labels
+    assert "0.0000000" not in plain
+
+
+def test_the_legend_covers_no_point_of_a_light_curve_brightest_at_the_start() -> None:
+    from tom_tui.processing.plots.prepare import LightCurveData, Series
+    from tom_tui.processing.plots.text import render_lightcurve_text
+
+    def drawn_points(bands: tuple[str, str]) -> int:
+        def series(band: str, colour: int, offset: float) -> Series:
+            mjd = np.linspace(60000, 60040, 40)
+            mag = 15.0 + offset + 0.08 * (mjd - 60000)  # brightest first: where plotext puts its legend
+            empty = np.array([])
+            return Series(band, mjd, mag, np.full(40, 0.05), empty, empty, colour, "C0", "dot")
+
+        data = LightCurveData([series(bands[0], 39, 0.0), series(bands[1], 160, 0.3)], False, 80, 80)
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", render_lightcurve_text(data, width=80, height=20))
+        return plain.count("•")
+
+    unlabelled = drawn_points(("", ""))  # no legend at all: every point that fits is drawn
+    labelled = drawn_points(("ztfg", "ztfr"))
+    assert labelled - 2 * 2 == unlabelled  # the only extra dots are the legend's two swatches

@@ -129,3 +129,50 @@ def test_plan_screen_ranks_the_list_and_moves_between_nights(store: Store, run: 
             )
 
     asyncio.run(scenario())
+
+
+@pytest.mark.usefixtures("targets")
+def test_with_no_list_the_plan_covers_every_target_and_fits_80_columns(store: Store, run: Run) -> None:
+    # No list at all: the plan opens on every target, observable ones only, and an 80x24
+    # terminal still shows the dark window and the Moon, which come first.
+    async def scenario() -> None:
+        app = TomApp(store, low_bandwidth=True, poll_seconds=3600)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.push_screen(PlanScreen())
+            await wait_until(
+                pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plan is not None
+            )
+            screen = app.screen
+            assert isinstance(screen, PlanScreen) and screen.plan is not None
+            names = [table_of(app).get_row_at(i)[0] for i in range(table_of(app).row_count)]
+            assert names == ["SN 2026abc"]  # "Southern" never rises at La Palma
+            summary = screen.query_one("#plan-summary", StatusLine)
+            visible = str(summary.render())[: summary.size.width]
+            assert visible.startswith("dark ") and "Moon " in visible
+            assert "1 of 2 targets of all targets" in summary.text
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.usefixtures("targets")
+def test_plan_command_without_a_list_plans_the_store(run: Run) -> None:
+    import json
+
+    plan = json.loads(run("plan", "--night", "2026-11-22", "--json").stdout)
+    assert sorted(row["name"] for row in plan["targets"]) == ["SN 2026abc", "Southern"]
+
+
+@pytest.mark.usefixtures("targets")
+def test_plan_command_with_an_hour_angle_limit_observes_less(run: Run) -> None:
+    import json
+
+    free = json.loads(run("plan", "--night", "2026-11-22", "--airmass", "3", "--json").stdout)
+    limited = json.loads(
+        run("plan", "--night", "2026-11-22", "--airmass", "3", "--hour-angle", "1", "--json").stdout
+    )
+    hours = {row["name"]: row["hours_observable"] for row in free["targets"]}
+    limited_hours = {row["name"]: row["hours_observable"] for row in limited["targets"]}
+    assert 0 < limited_hours["SN 2026abc"] <= 2.1 < hours["SN 2026abc"]
+    assert limited["hour_angle_limit"] == 1.0
+    assert "--hour-angle: 13 hours" in run("plan", "--hour-angle", "13", expect=1).stderr
+    assert "|hour angle| ≤ 1 h" in run("plan", "--night", "2026-11-22", "--hour-angle", "1").stdout

@@ -20,6 +20,7 @@ from tom_tui.screens.keys import KeysScreen
 from tom_tui.screens.target_detail import TargetDetailScreen
 from tom_tui.screens.target_forms import TargetFormScreen
 from tom_tui.screens.targets import TargetsScreen
+from tom_tui.screens.widgets.observing_summary import ObservingSummary
 
 SnapCompare = Callable[..., bool]
 
@@ -61,7 +62,12 @@ def test_target_detail(snap_compare: SnapCompare, make_app: Callable[..., TomApp
         await settle(pilot, loaded(app))
         await pilot.press("down", "down", "down", "down", "enter")  # SN 2026abc
         await settle(
-            pilot, lambda: isinstance(app.screen, TargetDetailScreen) and app.screen.target is not None
+            pilot,
+            lambda: (
+                isinstance(app.screen, TargetDetailScreen)
+                and app.screen.target is not None
+                and app.screen.query_one(ObservingSummary).overview is not None
+            ),
         )
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

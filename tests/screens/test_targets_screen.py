@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.command import CommandPalette
 from textual.widgets import Input, OptionList
@@ -110,6 +111,37 @@ def test_sort_key_cycles_columns_and_reverse_flips(make_app: Callable[..., TomAp
             # Descending RA; the comet has no RA and stays at the end either way.
             assert table.visible_names()[:2] == ["V404 Cyg", "RR Lyr"]
             assert table.visible_names()[-1] == "C/2025 K1"
+
+    asyncio.run(scenario())
+
+
+def test_sort_by_latest_magnitude_puts_targets_without_photometry_last(
+    make_app: Callable[..., TomApp], store: Store, tmp_path: Path
+) -> None:
+    from tom_tui.services.data import products as data_service
+
+    for name, magnitude in (("M 13", 17.5), ("RR Lyr", 12.25), ("V404 Cyg", 15.0)):
+        light_curve = tmp_path / f"{name}.csv"
+        light_curve.write_text(
+            f"mjd,mag,magerr,filter\n60000.5,{magnitude + 1},0.05,g\n60001.5,{magnitude},0.05,g\n"
+        )
+        data_service.upload_data_product(store, name, light_curve, "photometry")
+
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, loaded(app))
+            table = targets_screen(app).table
+            for _ in range(3):  # name -> RA -> Dec -> latest magnitude
+                await pilot.press("s")
+            await settle(pilot, lambda: table.sort_key == "last_det_mag")
+            assert table.visible_names()[:3] == ["RR Lyr", "V404 Cyg", "M 13"]  # brightest first
+            status = app.screen.query_one("#targets-status", StatusLine).text
+            assert "by latest magnitude ▲" in status
+            await pilot.press("r")
+            await settle(pilot, lambda: table.descending)
+            assert table.visible_names()[:3] == ["M 13", "V404 Cyg", "RR Lyr"]
+            assert "RR Lyr" not in table.visible_names()[3:]  # no photometry: after them, either way
 
     asyncio.run(scenario())
 
@@ -291,6 +323,37 @@ def test_keys_can_be_remapped_in_the_store_config(store: Store) -> None:
             await settle(pilot, lambda: isinstance(app.screen, TargetFormScreen))
 
     asyncio.run(scenario())
+
+
+def test_a_person_s_own_key_remaps_follow_them_and_win_over_the_store_s(
+    store: Store, fixed_env: Path
+) -> None:
+    from tom_tui.screens.commands import bindings_of
+
+    with store.config_path.open("a") as config:
+        config.write('\n[tui.keys]\n"targets.add" = "f12"\n"targets.edit" = "ctrl+e"\n')
+    personal = fixed_env / ".config" / "tom-tui" / "tom-tui.toml"
+    personal.parent.mkdir(parents=True)
+    personal.write_text('[tui.keys]\n"targets.add" = "insert"\n')
+
+    async def scenario() -> None:
+        app = TomApp(Store.open(store.root), low_bandwidth=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, loaded(app))
+            keys = {b.id: b.key for b in bindings_of(app.screen)}
+            assert (keys["targets.add"], keys["targets.edit"]) == ("insert", "ctrl+e")
+
+    asyncio.run(scenario())
+    personal.write_text("[tui.keys\n")  # broken: said once, the TUI still opens with the store's keys
+
+    async def broken() -> None:
+        app = TomApp(Store.open(store.root), low_bandwidth=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, loaded(app))
+            assert len(app.errors) == 1 and str(personal) in app.errors[0]
+            assert {b.id: b.key for b in bindings_of(app.screen)}["targets.edit"] == "ctrl+e"
+
+    asyncio.run(broken())
 
 
 def test_an_empty_store_shows_an_empty_list_and_keys_do_nothing_harmful(fixed_env: object) -> None:

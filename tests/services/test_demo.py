@@ -39,9 +39,13 @@ def test_demo_builds_every_part_and_refreshes_idempotently(
     observations = read("obs", "list")
     assert isinstance(observations, list) and len(observations) == 3
     assert {job["name"] for job in read("jobs", "list")} == {"simulated-broker", "observation-update"}  # type: ignore[union-attr]
+    [reduction_run] = read("reduce", "list")  # type: ignore[misc]
+    assert reduction_run["counts"]["done"] >= 3 and not reduction_run["failed"]
+    assert sum(1 for p in points if p["source"] == "reduction") >= 3
 
     again = runner.invoke(cli, ["--store", str(store), "demo", "--no-tui"])
     assert again.exit_code == 0, again.output
     assert "0 new target(s) from the simulated sky" in again.stderr
     assert len(read("target", "list")) == len(targets)  # type: ignore[arg-type]
     assert len(read("obs", "list")) == 3  # type: ignore[arg-type]
+    assert "frames already reduced" in again.stderr

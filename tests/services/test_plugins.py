@@ -37,6 +37,7 @@ def test_built_ins_are_found_without_entry_point_metadata(monkeypatch: pytest.Mo
     assert [holder.__name__ for holder in plugins.load_all(plugins.TARGET_DATA)] == [
         "TargetDataProducts",
         "ObservationTargetData",
+        "PolarimetryTargetData",
     ]
 
 

@@ -76,6 +76,7 @@ def fixed_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("TOM_TUI_NOW", FIXED_NOW)
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))  # no one's own key remaps
     monkeypatch.delenv("TOM_TUI_LOW_BANDWIDTH", raising=False)
     return tmp_path
 

@@ -97,6 +97,8 @@ class HttpRequest:
     params: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] | None = None  # form-encoded body
     json: Any = None  # JSON body
+    # Files sent with ``data`` as a multipart form: field name -> (file name, content, content type).
+    files: dict[str, tuple[str, bytes, str]] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     secrets: frozenset[str] = frozenset()  # extra field names to redact when describing
     # A POST whose repetition does no more than the first (a search form, a TAP query, a cancel)
@@ -301,6 +303,7 @@ class HttpClient:
                 params=request.params or None,
                 data=request.data,
                 json=request.json,
+                files=request.files,
                 headers=request.headers or None,
                 timeout=(self.timeout, max(0.001, min(self.timeout, self._time_left(started)))),
                 stream=True,

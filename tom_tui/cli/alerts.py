@@ -13,12 +13,12 @@ import click
 
 from tom_tui.cli.common import (
     AppContext,
+    ProgressBar,
     app_command,
     emit_json,
     handle_errors,
     json_flag,
     json_option,
-    stage_printer,
 )
 from tom_tui.cli.options import click_options, given_values
 
@@ -50,14 +50,10 @@ def ingest_alerts(
     """Ingest ZTF or Rubin/LSST Avro alert files (files or directories)."""
     from tom_tui.services.alerts.ingest import ingest_alert_files
 
-    report = ingest_alert_files(
-        app.store,
-        paths,
-        rules_only=rules_only,
-        lists=lists,
-        workers=workers,
-        progress=stage_printer(),
-    )
+    with ProgressBar("ingesting alerts") as bar:
+        report = ingest_alert_files(
+            app.store, paths, rules_only=rules_only, lists=lists, workers=workers, progress=bar.stage
+        )
     _print_report(report.to_json(), as_json)
     if report.unreadable_files:
         # The readable files are ingested; the exit status tells scripts that some were not.

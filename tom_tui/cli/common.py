@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -83,11 +84,75 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def stage_printer() -> Callable[[str], None] | None:
-    """Stages of a long operation on stderr, for a person watching a terminal (not for scripts)."""
-    if not sys.stderr.isatty():
-        return None
-    return lambda stage: click.echo(f"… {stage}", err=True)
+def emit_pieces(pieces: Iterable[bytes]) -> None:
+    """Write output to stdout piece by piece as it is produced (constant memory for any size).
+
+    A reader that stops early (``| head``) closes the pipe: the command then ends quietly with
+    status 1 instead of a traceback, and nothing more is written.
+    """
+    out = sys.stdout.buffer
+    try:
+        for piece in pieces:
+            out.write(piece)
+        out.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+
+
+class ProgressBar:
+    """A progress bar on stderr while a long command works, for a person watching a terminal
+    (rich's, which Textual brings); nothing at all when stderr is not a terminal, so scripts and
+    logs see only the command's own output.
+
+    ``update(done, total, note)`` moves the bar (``total`` None: a spinner, for work of unknown
+    size); ``stage(text)`` names what is being done now.
+    """
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[count]}"),  # "12/80" once the size of the work is known
+                TimeElapsedColumn(),
+                console=Console(file=sys.stderr),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self.description, total=None, count="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, done: int | None = None, total: int | None = None, note: str = "") -> None:
+        if self._progress is None:
+            return
+        description = f"{self.description}: {note[:40]}" if note else self.description
+        count = f"{done}/{total}" if done is not None and total is not None else ""
+        self._progress.update(self._task, completed=done, total=total, description=description, count=count)
+
+    def stage(self, text: str) -> None:
+        self.update(note=text)
 
 
 def fail(message: str) -> None:
@@ -113,3 +178,18 @@ def app_command(function: F) -> F:
     """What every command that works on the store wears: it is handed the :class:`AppContext`
     first, and the errors a user can cause end it with a message and exit status 1."""
     return pass_app(handle_errors(function))  # type: ignore[return-value]
+
+
+def complete_target_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a target argument: names and aliases in the store the command line
+    names (``--store`` or $TOM_TUI_STORE). Completion never prints an error: nothing is offered."""
+    from click.shell_completion import CompletionItem
+
+    from tom_tui.services.targets.completion import names_starting_with
+
+    try:
+        store = open_store(resolve_store_path(ctx.find_root().params.get("store_path")))
+        names = names_starting_with(store, incomplete)
+    except Exception:  # a missing or broken store: nothing to offer while the user types
+        return []
+    return [CompletionItem(name) for name in names]

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, app_command, emit_json, json_flag, json_option
+from tom_tui.cli.common import (
+    AppContext,
+    app_command,
+    complete_target_names,
+    emit_json,
+    json_flag,
+    json_option,
+)
 from tom_tui.cli.options import add_click_options, option_values
+from tom_tui.cli.photometry import photometry_command
 from tom_tui.domain.dataproducts import DataProduct
 from tom_tui.domain.errors import ValidationError
-from tom_tui.domain.photometry import JSON_FIELDS
 from tom_tui.services.data import products as data_service
 from tom_tui.services.data.export import ExportFormat, export_photometry, export_spectra
 from tom_tui.services.data.upload_options import UPLOAD_OPTIONS, upload_file
-from tom_tui.services.photometry.reads import points_to_json
 
 
 @click.group("data")
@@ -26,7 +30,7 @@ def data_group() -> None:
 
 
 @data_group.command("upload")
-@click.argument("target")
+@click.argument("target", shell_complete=complete_target_names)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @add_click_options(UPLOAD_OPTIONS)
 @json_option("Print the result as JSON.")
@@ -79,7 +83,7 @@ def _product_line(product: DataProduct) -> str:
 
 
 @data_group.command("list")
-@click.argument("target", required=False)
+@click.argument("target", required=False, shell_complete=complete_target_names)
 @click.option("--type", "data_type", help="Only products of this type.")
 @json_flag
 @app_command
@@ -162,6 +166,7 @@ def undo_command(app: AppContext, upload_id: int) -> None:
     required=True,
     help="Output file (a directory for spectra, or for snana/tomtoolkit with several targets).",
 )
+@click.option("--include-flagged", is_flag=True, help="Also export photometry points flagged as bad.")
 @json_flag
 @app_command
 def export_command(
@@ -172,6 +177,7 @@ def export_command(
     spectra: bool,
     output: Path,
     as_json: bool,
+    include_flagged: bool,
 ) -> None:
     """Export photometry (or spectra) of TARGETS and/or a whole --list."""
     if spectra:
@@ -183,7 +189,9 @@ def export_command(
             raise ValidationError(
                 "--format fits is for --spectra; photometry exports csv, ecsv, json, snana or tomtoolkit"
             )
-        report = export_photometry(app.store, list(targets), list_name, ExportFormat(export_format), output)
+        report = export_photometry(
+            app.store, list(targets), list_name, ExportFormat(export_format), output, include_flagged
+        )
     if as_json:
         emit_json(report.to_json())
         return
@@ -196,66 +204,6 @@ def export_command(
             else "points with neither magnitude nor limit (TOM Toolkit needs one)"
         )
         click.echo(f"{report.left_out} {reason} were left out.", err=True)
-
-
-# The CSV keeps what was measured and where; the magnitude system, the detection flag and the
-# store's bookkeeping are in the --json output.
-JSON_ONLY_FIELDS = ("magsys", "detection", "upload_id", "product_id")
-POINT_COLUMNS = [name for name in JSON_FIELDS if name not in JSON_ONLY_FIELDS]
-
-
-def _cell(value: Any, digits: int) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-@click.command("photometry")
-@click.argument("target")
-@click.option("--filter", "filters", multiple=True, help="Only this filter (repeatable).")
-@click.option("--since", "since_days", type=float, metavar="DAYS", help="Only points of the last DAYS days.")
-@json_option("JSON list of points.")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
-@app_command
-def photometry_command(
-    app: AppContext,
-    target: str,
-    filters: tuple[str, ...],
-    since_days: float | None,
-    as_json: bool,
-    as_csv: bool,
-) -> None:
-    """Print the photometry of TARGET."""
-    from tom_tui.domain.clock import now_mjd
-
-    since = None if since_days is None else now_mjd() - since_days
-    found, table = data_service.photometry_of(app.store, target, list(filters) or None, since)
-    if as_json:
-        emit_json(points_to_json(table))
-        return
-    rows = points_to_json(table)
-    if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(POINT_COLUMNS)
-        for row in rows:
-            writer.writerow(["" if row[c] is None else row[c] for c in POINT_COLUMNS])
-        return
-    if not rows:
-        click.echo(f"{found.name}: no photometry.")
-        return
-    click.echo(f"{found.name}: {len(rows)} points")
-    click.echo(
-        f"{'MJD':>12} {'filter':<8} {'mag':>7} {'err':>6} {'limit':>7} {'flux µJy':>11} {'err':>9}  source"
-    )
-    for row in rows:
-        origin = " ".join(str(row[c]) for c in ("telescope", "instrument", "source") if row[c])
-        click.echo(
-            f"{row['mjd']:>12.5f} {row['filter'] or '':<8} {_cell(row['mag'], 3):>7} "
-            f"{_cell(row['magerr'], 3):>6} "
-            f"{_cell(row['limit'], 2):>7} {_cell(row['flux'], 2):>11} {_cell(row['fluxerr'], 2):>9}  {origin}"
-        )
 
 
 COMMANDS: list[click.Command] = [data_group, photometry_command]

@@ -13,7 +13,15 @@ from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, app_command, emit_json, handle_errors, json_flag
+from tom_tui.cli.common import (
+    AppContext,
+    ProgressBar,
+    app_command,
+    complete_target_names,
+    emit_json,
+    handle_errors,
+    json_flag,
+)
 from tom_tui.cli.options import click_option
 from tom_tui.domain.options import Option, describe_options
 
@@ -107,7 +115,7 @@ def facilities_command(as_json: bool) -> None:
 
 
 @obs_group.command("request", cls=FacilityOptionsCommand)
-@click.argument("target")
+@click.argument("target", shell_complete=complete_target_names)
 @click.option(
     "--facility",
     "facility_name",
@@ -235,7 +243,8 @@ def update_command(app: AppContext, no_download: bool, as_json: bool) -> None:
     """Poll every open request; download the data of completed ones; run due cadences."""
     from tom_tui.services.observations.requests import ObservationService
 
-    summary = ObservationService(app.store).update(download=not no_download)
+    with ProgressBar("polling requests") as bar:
+        summary = ObservationService(app.store).update(download=not no_download, progress=bar.update)
     if as_json:
         emit_json(summary.to_json())
     else:
@@ -364,12 +373,19 @@ def template_list_command(app: AppContext, as_json: bool) -> None:
 
 @template_group.command("show")
 @click.argument("name")
+@json_flag
 @app_command
-def template_show_command(app: AppContext, name: str) -> None:
-    """Show one template as JSON."""
+def template_show_command(app: AppContext, name: str, as_json: bool) -> None:
+    """Show one template: its facility and the options a request made from it gets."""
     from tom_tui.services.observations.requests import ObservationService
 
-    emit_json(ObservationService(app.store).template(name).to_json())
+    template = ObservationService(app.store).template(name)
+    if as_json:
+        emit_json(template.to_json())
+        return
+    click.echo(f"{template.name}  ({template.facility})")
+    for key, value in template.parameters.items():
+        click.echo(f"  {key} = {value}")
 
 
 @template_group.command("delete")
@@ -388,7 +404,14 @@ def _hhmm(iso: str | None) -> str:
 
 
 @click.command("plan")
-@click.option("--list", "list_name", required=True, help="Target list to plan.")
+@click.option("--list", "list_name", help="Target list to plan (default: every target).")
+@click.option(
+    "--hour-angle",
+    "hour_angle_limit",
+    type=float,
+    metavar="HOURS",
+    help="Observable only this many hours from the meridian (a telescope's hour-angle limit).",
+)
 @click.option("--site", help="Observatory name or LAT,LON,HEIGHT (default: [observatory] site).")
 @click.option("--night", help="Evening date YYYY-MM-DD (default: tonight at the site).")
 @click.option("--airmass", "airmass_limit", type=float, default=2.0, show_default=True)
@@ -402,17 +425,19 @@ def _hhmm(iso: str | None) -> str:
 @app_command
 def plan_command(
     app: AppContext,
-    list_name: str,
+    list_name: str | None,
+    hour_angle_limit: float | None,
     site: str | None,
     night: str | None,
     airmass_limit: float,
     twilight: str,
     as_json: bool,
 ) -> None:
-    """Rise, set, best time, airmass and Moon distance of every target of a list for one night."""
+    """Rise, set, best time, airmass and Moon distance of every target of a list (or of the store)
+    for one night."""
     from tom_tui.services.observations.planning import plan_list
 
-    plan = plan_list(app.store, list_name, site, night, airmass_limit, twilight)
+    plan = plan_list(app.store, list_name, site, night, airmass_limit, twilight, hour_angle_limit)
     if as_json:
         emit_json(plan.to_json())
         return
@@ -421,6 +446,7 @@ def plan_command(
         f"{plan.site.name}, night of {plan.night}  (times UTC)  sunset {_hhmm(t['sunset'])}  "
         f"{twilight} dark {_hhmm(t[twilight + '_dusk'])}–{_hhmm(t[twilight + '_dawn'])}  "
         f"sunrise {_hhmm(t['sunrise'])}  Moon {plan.moon_illumination:.0%}"
+        + (f"  |hour angle| ≤ {plan.hour_angle_limit:g} h" if plan.hour_angle_limit else "")
     )
     click.echo(f"{'target':<24} {'rise':>5} {'set':>5} {'best':>5} {'airm':>5} {'hours':>5} {'moon°':>5}")
     for row in plan.rows:
@@ -432,21 +458,76 @@ def plan_command(
         )
 
 
-@click.command("visibility")
-@click.argument("target")
+@click.command("starlist")
+@click.option("--list", "list_name", required=True, help="Target list to write.")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["keck", "lick", "csv"]),
+    default="keck",
+    show_default=True,
+    help="The observatory's starlist format.",
+)
 @click.option("--site", help="Observatory name or LAT,LON,HEIGHT (default: [observatory] site).")
 @click.option("--night", help="Evening date YYYY-MM-DD (default: tonight at the site).")
 @click.option("--airmass", "airmass_limit", type=float, default=2.0, show_default=True)
+@click.option("--all", "include_unobservable", is_flag=True, help="Also targets not observable that night.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file (default: print)."
+)
+@app_command
+def starlist_command(
+    app: AppContext,
+    list_name: str,
+    format_name: str,
+    site: str | None,
+    night: str | None,
+    airmass_limit: float,
+    include_unobservable: bool,
+    output: Path | None,
+) -> None:
+    """A list's targets observable in one night, in a telescope's starlist format (Keck, Lick or CSV),
+    in the night plan's order, at each target's best time."""
+    from tom_tui.services.observations.starlists import make_starlist
+
+    made = make_starlist(
+        app.store,
+        list_name,
+        format_name,
+        site_text=site,
+        night_text=night,
+        airmass_limit=airmass_limit,
+        include_unobservable=include_unobservable,
+    )
+    if output is None:
+        click.echo(made.text, nl=False)
+    else:
+        output.write_text(made.text)
+        click.echo(f"Wrote {len(made.entries)} target(s) to {output}", err=True)
+    if made.left_out:
+        click.echo(f"Left out (not observable that night): {', '.join(made.left_out)}", err=True)
+
+
+@click.command("visibility")
+@click.argument("target", shell_complete=complete_target_names)
+@click.option("--site", help="Observatory name or LAT,LON,HEIGHT (default: [observatory] site).")
+@click.option("--night", help="Evening date YYYY-MM-DD (default: tonight at the site).")
+@click.option("--airmass", "airmass_limit", type=float, default=2.0, show_default=True)
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG image instead.")
 @app_command
 def visibility_command(
-    app: AppContext, target: str, site: str | None, night: str | None, airmass_limit: float
+    app: AppContext, target: str, site: str | None, night: str | None, airmass_limit: float, png: Path | None
 ) -> None:
     """Altitude of TARGET through a night, with twilights, the Moon and the airmass limit."""
     import shutil
 
-    from tom_tui.services.observations.planning import target_track_for, track_text
+    from tom_tui.services.observations.planning import save_track_png, target_track_for, track_text
 
     track = target_track_for(app.store, target, site, night)
+    if png is not None:
+        save_track_png(track, airmass_limit, png)
+        click.echo(f"Wrote {png}")
+        return
     columns, rows = shutil.get_terminal_size((100, 30))
     click.echo(track_text(track, airmass_limit, min(columns, 140), max(15, min(rows - 2, 35))))
 
@@ -468,4 +549,4 @@ def _attach_visibility() -> list[click.Command]:
     return [plot_group]
 
 
-COMMANDS: list[click.Command] = [obs_group, plan_command, *_attach_visibility()]
+COMMANDS: list[click.Command] = [obs_group, plan_command, starlist_command, *_attach_visibility()]

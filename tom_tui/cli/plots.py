@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from tom_tui.cli.common import AppContext, app_command
+from tom_tui.cli.common import AppContext, app_command, complete_target_names
 
 
 def _terminal_size(width: int | None, height: int | None) -> tuple[int, int]:
@@ -33,7 +33,7 @@ def plot() -> None:
 
 
 @plot.command("lightcurve")
-@click.argument("target")
+@click.argument("target", shell_complete=complete_target_names)
 @click.option("--filter", "filters", multiple=True, help="Only this filter (repeatable).")
 @click.option("--since", "since_days", type=float, metavar="DAYS", help="Only the last DAYS days.")
 @click.option("--flux", is_flag=True, help="Plot flux (µJy) instead of magnitude.")
@@ -41,6 +41,7 @@ def plot() -> None:
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG image instead.")
 @click.option("--width", type=int, help="Plot width in characters (default: terminal width).")
 @click.option("--height", type=int, help="Plot height in lines.")
+@click.option("--show-flagged", is_flag=True, help="Also draw the points flagged as bad, as grey crosses.")
 @app_command
 def lightcurve_command(
     app: AppContext,
@@ -52,6 +53,7 @@ def lightcurve_command(
     png: Path | None,
     width: int | None,
     height: int | None,
+    show_flagged: bool,
 ) -> None:
     """Light curve of TARGET: one colour and marker per filter, ▽ for upper limits."""
     from tom_tui.domain.clock import now_mjd
@@ -60,7 +62,12 @@ def lightcurve_command(
     since = None if since_days is None else now_mjd() - since_days
     curve = lightcurve.require_points(
         lightcurve.lightcurve_of(
-            app.store, target, filters=list(filters) or None, since_mjd=since, flux=flux
+            app.store,
+            target,
+            filters=list(filters) or None,
+            since_mjd=since,
+            flux=flux,
+            show_flagged=show_flagged,
         ),
         filtered=bool(filters) or since is not None,
     )
@@ -79,7 +86,7 @@ def lightcurve_command(
 
 
 @plot.command("spectrum")
-@click.argument("target")
+@click.argument("target", shell_complete=complete_target_names)
 @click.option("--id", "spectrum_id", type=int, help="Spectrum id (default: the latest).")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG image instead.")
 @click.option("--width", type=int)

@@ -1,4 +1,4 @@
-"""`tom-tui init` and `tom-tui demo`."""
+"""`tom-tui init`, `tom-tui demo` and `tom-tui store`."""
 
 from __future__ import annotations
 
@@ -43,4 +43,20 @@ def demo_command(app: AppContext, no_tui: bool) -> None:
     run_app(store)
 
 
-COMMANDS: list[click.Command] = [init_command, demo_command]
+@click.group("store")
+def store_group() -> None:
+    """Upkeep of the store directory."""
+
+
+@store_group.command("compact")
+@app_command
+def compact_command(app: AppContext) -> None:
+    """Fold the target changes appended since the last rewrite (the index delta and the shard
+    logs) into the index and shard files, so that tools reading them alone see everything."""
+    from tom_tui.services.targets.operations import TargetService
+
+    folded = TargetService(app.store).compact()
+    click.echo(f"Compacted {folded} file(s)" if folded else "Nothing to compact")
+
+
+COMMANDS: list[click.Command] = [init_command, demo_command, store_group]

@@ -9,7 +9,16 @@ from typing import Any
 
 import click
 
-from tom_tui.cli.common import AppContext, app_command, emit_json, json_flag, json_option, stage_printer
+from tom_tui.cli.common import (
+    AppContext,
+    ProgressBar,
+    app_command,
+    complete_target_names,
+    emit_json,
+    emit_pieces,
+    json_flag,
+    json_option,
+)
 from tom_tui.domain.angles import dec_sexagesimal, ra_sexagesimal
 from tom_tui.domain.options import parse_pairs
 from tom_tui.domain.target import (
@@ -21,7 +30,6 @@ from tom_tui.domain.target import (
     simplify_name,
 )
 from tom_tui.services.targets.operations import (
-    SUMMARY_COLUMNS,
     OnDuplicate,
     TargetFilter,
     TargetService,
@@ -29,6 +37,8 @@ from tom_tui.services.targets.operations import (
 )
 
 ON_DUPLICATE = click.Choice([policy.value for policy in OnDuplicate])
+# Rows of the `target list` table turned into text at a time.
+TABLE_SLICE_ROWS = 4_096
 
 
 def field_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -201,6 +211,7 @@ def add_command(
 @click.option("--desc", "descending", is_flag=True, help="Sort descending.")
 @click.option("--limit", type=int, default=None, help="Show at most this many targets.")
 @json_option("Print JSON (full targets) instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print a TOM Toolkit target CSV (as `target export`).")
 @app_command
 def list_command(
     app: AppContext,
@@ -209,52 +220,47 @@ def list_command(
     descending: bool,
     limit: int | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """List targets, filtered and sorted (a cone search sorts nearest first)."""
-    service = TargetService(app.store)
     target_filter.sort, target_filter.descending = sort, descending
-    rows = service.query(target_filter)
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    if as_json or as_csv:
+        # Written while the documents are read, a shard at a time: the same memory at any size.
+        from tom_tui.services.targets.listing import listed_rows, target_csv_pieces, target_json_pieces
+
+        listed = listed_rows(app.store, target_filter, limit)
+        emit_pieces((target_json_pieces if as_json else target_csv_pieces)(app.store, listed))
+        return
+    rows = TargetService(app.store).query(target_filter)
     if limit is not None:
         rows = rows.slice(0, limit)
-    if as_json:
-        targets = service.full_targets(rows)
-        records = rows.select(
-            [c for c in ("separation_arcsec", *SUMMARY_COLUMNS) if c in rows.column_names]
-        ).to_pylist()
-        payload = []
-        for target, record in zip(targets, records, strict=True):
-            item = target.to_json()
-            if "separation_arcsec" in record:
-                item["separation_arcsec"] = record["separation_arcsec"]
-            item["photometry"] = {
-                "points": record["n_points"] or 0,
-                "latest_mag": record["last_det_mag"],
-                "latest_filter": record["last_det_filter"],
-                "latest_mjd": record["last_det_mjd"],
-                "peak_mag": record["peak_mag"],
-            }
-            payload.append(item)
-        emit_json(payload)
-        return
-    records = rows.to_pylist()
-    if not records:
+    if not rows.num_rows:
         click.echo("No targets.", err=True)
         return
-    width = min(max(len(r["name"]) for r in records), 32)
+    # A slice of rows at a time becomes Python objects: a million at once would hold gigabytes.
+    slices = [rows.slice(start, TABLE_SLICE_ROWS) for start in range(0, rows.num_rows, TABLE_SLICE_ROWS)]
+    width = min(max(max(map(len, part.column("name").to_pylist())) for part in slices), 32)
     header = f"{'NAME':<{width}}  {'RA':>11}  {'DEC':>11}  {'TYPE':<12}  {'LATEST':>11}  TAGS"
     click.echo(header)
-    for record in records:
-        separation = f"  {record['separation_arcsec']:.2f}″" if "separation_arcsec" in record else ""
-        latest = (
-            f"{record['last_det_mag']:.2f} {record['last_det_filter'] or ''}"
-            if record.get("last_det_mag") is not None
-            else "—"
-        )
-        click.echo(
-            f"{record['name'][:width]:<{width}}  {format_ra(record['ra']):>11}  "
-            f"{format_dec(record['dec']):>11}  "
-            f"{record['type']:<12}  {latest:>11}  {', '.join(record['tags'] or [])}{separation}"
-        )
+    for part in slices:
+        click.echo("\n".join(table_line(record, width) for record in part.to_pylist()))
+
+
+def table_line(record: dict[str, Any], width: int) -> str:
+    """One target of the `target list` table (an index row with its photometry summary)."""
+    separation = f"  {record['separation_arcsec']:.2f}″" if "separation_arcsec" in record else ""
+    latest = (
+        f"{record['last_det_mag']:.2f} {record['last_det_filter'] or ''}"
+        if record.get("last_det_mag") is not None
+        else "—"
+    )
+    return (
+        f"{record['name'][:width]:<{width}}  {format_ra(record['ra']):>11}  "
+        f"{format_dec(record['dec']):>11}  "
+        f"{record['type']:<12}  {latest:>11}  {', '.join(record['tags'] or [])}{separation}"
+    )
 
 
 def print_target(target: Target) -> None:
@@ -275,20 +281,39 @@ def print_target(target: Target) -> None:
 
 
 @target_group.command("show")
-@click.argument("reference", metavar="NAME_OR_ALIAS")
+@click.argument("reference", metavar="NAME_OR_ALIAS", shell_complete=complete_target_names)
 @json_flag
 @app_command
 def show_command(app: AppContext, reference: str, as_json: bool) -> None:
     """Show one target (by name, alias or #id)."""
     target = TargetService(app.store).get(reference)
+    now = None
+    if not target.is_sidereal:  # where a moving target is can only be computed
+        from tom_tui.services.targets.ephemeris import position_now
+
+        now = position_now(app.store, target)
     if as_json:
-        emit_json(target.to_json())
-    else:
-        print_target(target)
+        emit_json(target.to_json() | ({"now": now} if now else {}))
+        return
+    print_target(target)
+    if now:
+        print_position_now(now)
+
+
+def print_position_now(now: dict[str, Any]) -> None:
+    """Where a moving target is at this moment: from the geocentre, with rates and distances, and
+    from the store's observatory."""
+    here, there = now["geocentric"], now["topocentric"]
+    click.echo(f"  now ({here['utc']} UTC), geocentric: {format_ra(here['ra'])} {format_dec(here['dec'])}")
+    click.echo(
+        f"    rate {here['ra_rate']:+.2f} {here['dec_rate']:+.2f} arcsec/h (dRA·cos Dec, dDec)"
+        f"   distance {here['delta']:.6f} AU   from the Sun {here['r']:.5f} AU"
+    )
+    click.echo(f"    from {now['site']}: {format_ra(there['ra'])} {format_dec(there['dec'])}")
 
 
 @target_group.command("edit")
-@click.argument("reference", metavar="NAME_OR_ALIAS")
+@click.argument("reference", metavar="NAME_OR_ALIAS", shell_complete=complete_target_names)
 @click.option("--name", "new_name", help="Rename the target.")
 @field_options
 @click.option("--add-alias", multiple=True)
@@ -342,7 +367,7 @@ def edit_command(
 
 
 @target_group.command("delete")
-@click.argument("reference", metavar="NAME_OR_ALIAS")
+@click.argument("reference", metavar="NAME_OR_ALIAS", shell_complete=complete_target_names)
 @click.option("--yes", is_flag=True, help="Do not ask, when NAME_OR_ALIAS is the target's own name or #id.")
 @click.option("--alias-ok", is_flag=True, help="With --yes: do not ask for an alias either.")
 @app_command
@@ -419,7 +444,8 @@ def import_command(
     if dry_run:
         report = dry_run_import(importer, path, policy, skip_invalid)
     else:
-        report = importer.import_csv(path, policy, skip_invalid, progress=stage_printer())
+        with ProgressBar(f"importing {path.name}") as bar:
+            report = importer.import_csv(path, policy, skip_invalid, progress=bar.stage)
     for problem in report.invalid:
         click.echo(f"{path}: {problem}", err=True)
     if as_json:
@@ -461,11 +487,9 @@ def imports_command(app: AppContext, as_json: bool) -> None:
 @app_command
 def export_command(app: AppContext, path: Path, target_filter: TargetFilter) -> None:
     """Export targets to a TOM Toolkit target CSV (re-importable)."""
-    from tom_tui.services.targets.csv_files import write_target_csv
+    from tom_tui.services.targets.listing import export_target_csv, listed_rows
 
-    service = TargetService(app.store)
-    rows = service.query(target_filter)
-    count = write_target_csv(path, service.full_targets(rows))
+    count = export_target_csv(app.store, listed_rows(app.store, target_filter), path)
     click.echo(f"Exported {count} target(s) to {path}")
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -95,8 +96,11 @@ def _in_plane(elements: Mapping[str, Any], mjd: FloatArray) -> tuple[FloatArray,
 
 
 def heliocentric_equatorial(elements: Mapping[str, Any], mjd: FloatArray) -> FloatArray:
-    """Heliocentric position (3, n) in AU, equatorial J2000 axes."""
-    x, y = _in_plane(elements, mjd)
+    """Heliocentric position (3, n) in AU, equatorial J2000 axes, at each MJD (UTC)."""
+    # Orbital elements are given in a dynamical time (TT for the MPC, TDB for JPL: within 2 ms of
+    # each other); UTC lags by 64-69 s, a few arcseconds of motion for a near-Earth object.
+    terrestrial, _ = time_scales(np.atleast_1d(np.asarray(mjd, dtype=np.float64)))
+    x, y = _in_plane(elements, terrestrial)
     omega = math.radians(float(elements["arg_of_perihelion"]))
     node = math.radians(float(elements["lng_asc_node"]))
     inclination = math.radians(float(elements["inclination"]))
@@ -150,3 +154,110 @@ def radec_from_elements(
     ra = np.degrees(np.arctan2(y, x)) % 360.0
     dec = np.degrees(np.arctan2(z, np.hypot(x, y)))
     return ra, dec
+
+
+ARCSEC_PER_DEGREE = 3600.0
+RATE_STEP_DAYS = 0.5 / 24.0  # rates from positions half an hour either side
+
+
+@dataclass(frozen=True)
+class EphemerisRows:
+    """Where a moving target is at each time, as JPL Horizons tabulates it.
+
+    ``ra``/``dec``: astrometric ICRS degrees (light-time corrected, no aberration); rates in
+    arcseconds per hour, ``ra_rate`` being dRA·cos(Dec) as in Horizons; ``delta``: distance from the
+    observer and ``r``: from the Sun, both in AU. Geocentric unless an observer offset was given.
+    """
+
+    mjd: FloatArray
+    ra: FloatArray
+    dec: FloatArray
+    ra_rate: FloatArray
+    dec_rate: FloatArray
+    delta: FloatArray
+    r: FloatArray
+
+    def rows(self) -> list[dict[str, float]]:
+        names = ("mjd", "ra", "dec", "ra_rate", "dec_rate", "delta", "r")
+        columns = [getattr(self, name).tolist() for name in names]
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _observed(
+    elements: Mapping[str, Any], times: FloatArray, observer: FloatArray | None
+) -> tuple[FloatArray, FloatArray]:
+    """Vector from the observer to the target (3, n) in AU, light-time corrected, and the target's
+    distance from the Sun at the time the light left it."""
+    earth = earth_heliocentric(times)
+    if observer is not None:
+        earth = earth + observer
+    seen = heliocentric_equatorial(elements, times) - earth
+    emitted = times - np.linalg.norm(seen, axis=0) / LIGHT_AU_PER_DAY
+    heliocentric = heliocentric_equatorial(elements, emitted)
+    return heliocentric - earth, np.linalg.norm(heliocentric, axis=0)
+
+
+def _angles(vector: FloatArray) -> tuple[FloatArray, FloatArray]:
+    x, y, z = vector
+    return np.degrees(np.arctan2(y, x)) % 360.0, np.degrees(np.arctan2(z, np.hypot(x, y)))
+
+
+def ephemeris(
+    elements: Mapping[str, Any],
+    mjd: FloatArray | float,
+    observer_au: Callable[[FloatArray], FloatArray] | None = None,
+) -> EphemerisRows:
+    """Positions, rates and distances at each MJD (UTC). ``observer_au`` gives the observer's
+    geocentric position (3, n) in AU at given times, for topocentric values (a site's parallax is
+    up to 8.8″/Δ: tens of arcseconds for a near-Earth object)."""
+    times = np.atleast_1d(np.asarray(mjd, dtype=np.float64))
+
+    def at(when: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        vector, r = _observed(elements, when, observer_au(when) if observer_au else None)
+        ra, dec = _angles(vector)
+        return ra, dec, np.linalg.norm(vector, axis=0), r
+
+    ra, dec, delta, r = at(times)
+    before_ra, before_dec, _, _ = at(times - RATE_STEP_DAYS)
+    after_ra, after_dec, _, _ = at(times + RATE_STEP_DAYS)
+    hours = 2.0 * RATE_STEP_DAYS * 24.0
+    ra_step = (after_ra - before_ra + 180.0) % 360.0 - 180.0  # across RA 0/360
+    ra_rate = ra_step * np.cos(np.radians(dec)) * ARCSEC_PER_DEGREE / hours
+    dec_rate = (after_dec - before_dec) * ARCSEC_PER_DEGREE / hours
+    return EphemerisRows(times, ra, dec, ra_rate, dec_rate, delta, r)
+
+
+def proper_motion_position(
+    ra: float, dec: float, pm_ra: float | None, pm_dec: float | None, epoch: float | None, mjd: float
+) -> tuple[float, float]:
+    """A star's position at ``mjd`` from its catalogue position at Julian year ``epoch`` (default
+    J2000) and proper motion in mas/yr (``pm_ra`` is μα·cos δ, as Gaia and TOM Toolkit give it).
+    Linear in time: good to a milliarcsecond per decade except within a degree of a pole."""
+    if not pm_ra and not pm_dec:
+        return ra, dec
+    years = 2000.0 + (mjd - 51544.5) / 365.25 - (epoch or 2000.0)
+    cos_dec = max(math.cos(math.radians(dec)), 1e-9)
+    moved_ra = ra + (pm_ra or 0.0) * years / 3.6e6 / cos_dec
+    moved_dec = dec + (pm_dec or 0.0) * years / 3.6e6
+    return moved_ra % 360.0, moved_dec
+
+
+AU_METRES = 149_597_870_700.0
+
+
+def site_offset(
+    latitude_deg: float, longitude_deg: float, elevation_m: float
+) -> Callable[[FloatArray], FloatArray]:
+    """The site's geocentric position (3, n) in AU, GCRS axes, at given MJDs (UTC): what turns a
+    geocentric ephemeris into the site's topocentric one."""
+    from astropy import units as u
+    from astropy.coordinates import EarthLocation
+    from astropy.time import Time
+
+    location = EarthLocation.from_geodetic(longitude_deg * u.deg, latitude_deg * u.deg, elevation_m * u.m)
+
+    def offset(mjd: FloatArray) -> FloatArray:
+        position, _ = location.get_gcrs_posvel(Time(mjd, format="mjd", scale="utc"))
+        return np.asarray(position.xyz.to_value(u.m), dtype=np.float64).reshape(3, -1) / AU_METRES
+
+    return offset

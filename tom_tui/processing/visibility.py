@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from tom_tui.domain.sites import Site
 from tom_tui.domain.sky import ARCSEC_PER_DEGREE, vector_separation_arcsec
-from tom_tui.processing.ephemeris import MJD_ZERO, radec_from_elements, time_scales
+from tom_tui.processing.ephemeris import MJD_ZERO, proper_motion_position, radec_from_elements, time_scales
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -227,20 +227,27 @@ def plan_night(
     dec_deg: Sequence[float] | FloatArray,
     airmass_limit: float = 2.0,
     twilight: str = "nautical",
+    hour_angle_limit: float | None = None,
 ) -> PlanColumns:
     """Rise and set (horizon), best time, lowest airmass and hours under ``airmass_limit`` in the
-    dark (Sun below the ``twilight`` level), and the Moon distance at the best time."""
+    dark (Sun below the ``twilight`` level) and, when ``hour_angle_limit`` (hours) is given, within
+    that hour angle of the meridian (a telescope's mechanical limit); and the Moon distance at the
+    best time."""
     ra = np.asarray(ra_deg, dtype=np.float64)
     dec = np.asarray(dec_deg, dtype=np.float64)
     ra_app, dec_app = apparent_coordinates(ra, dec, grid.mid_mjd)
     altitude = altitude_grid(grid, ra_app, dec_app)
     dark: BoolArray = grid.sun_alt < TWILIGHTS[twilight]
+    allowed = np.broadcast_to(dark[np.newaxis, :], altitude.shape)
+    if hour_angle_limit is not None:
+        allowed = allowed & (np.abs(hour_angles(grid, ra_app)) <= math.radians(15.0 * hour_angle_limit))
     limit_altitude = math.degrees(math.asin(1.0 / airmass_limit))
-    observable = (altitude >= limit_altitude) & dark[np.newaxis, :]
-    dark_altitude = np.where(dark[np.newaxis, :], altitude, -np.inf)
+    observable = (altitude >= limit_altitude) & allowed
+    dark_altitude = np.where(allowed, altitude, -np.inf)
     best = np.argmax(dark_altitude, axis=1)
     rows = np.arange(len(ra))
     max_altitude = dark_altitude[rows, best] if dark.any() else np.full(len(ra), np.nan)
+    max_altitude = np.where(np.isfinite(max_altitude), max_altitude, np.nan)
     best_mjd = np.where(np.isfinite(max_altitude), grid.mjd[best], np.nan)
     target_xyz = np.array(
         [np.cos(dec_app) * np.cos(ra_app), np.cos(dec_app) * np.sin(ra_app), np.sin(dec_app)]
@@ -261,6 +268,25 @@ def plan_night(
     )
 
 
+def hour_angles(grid: NightGrid, ra_app: FloatArray) -> FloatArray:
+    """Hour angle (radians, -π..π, negative east of the meridian) of each target at each time."""
+    angle = grid.last_rad[np.newaxis, :] - np.atleast_1d(ra_app)[:, np.newaxis]
+    return np.asarray((angle + math.pi) % (2.0 * math.pi) - math.pi, dtype=np.float64)
+
+
+def hour_angle_window(
+    grid: NightGrid, ra_deg: float, dec_deg: float, limit_hours: float
+) -> tuple[float, float] | None:
+    """When a target enters and leaves ``limit_hours`` of the meridian this night (MJD), or None
+    when it is outside all night."""
+    ra_app, _ = apparent_coordinates(np.array([ra_deg]), np.array([dec_deg]), grid.mid_mjd)
+    inside = np.abs(hour_angles(grid, ra_app)[0]) <= math.radians(15.0 * limit_hours)
+    if not inside.any():
+        return None
+    times = grid.mjd[inside]
+    return float(times[0]), float(times[-1])
+
+
 def target_track(grid: NightGrid, ra_deg: FloatArray, dec_deg: FloatArray) -> FloatArray:
     """Altitude over the grid of one target whose RA/Dec may change along it (non-sidereal)."""
     ra_app, dec_app = apparent_coordinates(ra_deg, dec_deg, grid.mid_mjd)
@@ -271,12 +297,20 @@ def target_track(grid: NightGrid, ra_deg: FloatArray, dec_deg: FloatArray) -> Fl
 
 
 def target_positions(targets: Sequence[Any], mjd: float) -> tuple[FloatArray, FloatArray]:
-    """RA/Dec (degrees) of targets at ``mjd``: fixed ones as stored, non-sidereal from elements."""
+    """RA/Dec (degrees) of targets at ``mjd``: sidereal ones moved by their proper motion from
+    their catalogue epoch, non-sidereal ones from their orbital elements."""
     ra = np.empty(len(targets))
     dec = np.empty(len(targets))
     for position, target in enumerate(targets):
         if getattr(target, "is_sidereal", True):
-            ra[position], dec[position] = target.ra, target.dec
+            ra[position], dec[position] = proper_motion_position(
+                target.ra,
+                target.dec,
+                getattr(target, "pm_ra", None),
+                getattr(target, "pm_dec", None),
+                getattr(target, "epoch", None),
+                mjd,
+            )
         else:
             moving_ra, moving_dec = radec_from_elements(vars(target), mjd)
             ra[position], dec[position] = moving_ra[0], moving_dec[0]

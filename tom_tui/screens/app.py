@@ -27,7 +27,7 @@ from tom_tui.screens.bindings import declared_bindings, keymap_conflicts
 from tom_tui.screens.formatting import visible
 from tom_tui.screens.host import TomHost
 from tom_tui.screens.registry import SCREENS, ScreenEntry, load_class, screen_entry
-from tom_tui.services.session import Store, store_label
+from tom_tui.services.session import Store, store_label, tui_keymap
 
 LOW_BANDWIDTH_ENV = "TOM_TUI_LOW_BANDWIDTH"
 # Benchmarks only: when set to a file path, the app writes the wall-clock time at which the
@@ -116,7 +116,7 @@ class TomApp(TomHost):
             self.animation_level = "none"
         self.poll_seconds = poll_seconds
         self.store_generation = store.generation()
-        self.keymap: dict[str, str] = {}  # binding id -> key, from the store config
+        self.keymap: dict[str, str] = {}  # binding id -> key, from the store and user configs
         self.errors: list[str] = []  # every error shown to the user, newest last (for tests, too)
         self._paint_probe = os.environ.get(PAINT_PROBE_ENV)
 
@@ -126,13 +126,12 @@ class TomApp(TomHost):
 
     def on_mount(self) -> None:
         self.sub_title = self.store_label
-        # Remapped keys from the store's tom-tui.toml, by binding id:
+        # Remapped keys by binding id, from the store's tom-tui.toml and the user's own file:
         #   [tui.keys]
         #   "targets.add" = "n"
-        self.keymap = {
-            str(binding_id): str(key)
-            for binding_id, key in self.store.config.get("tui", {}).get("keys", {}).items()
-        }
+        self.keymap, problem = tui_keymap(self.store)
+        if problem:  # a broken personal file must not keep the TUI closed
+            self.report_error(ValidationError(problem), "Keys")
         if self.keymap:
             self.set_keymap(self.keymap)
             # The first screen is mounted before this runs: check it here, later ones on mount.

@@ -34,6 +34,9 @@ from tom_tui.services.observations.planning import (
 )
 
 COLUMNS = ("target", "rise", "set", "best", "airmass", "hours", "moon°")
+ALL_TARGETS = ""  # the list "name" that stands for every target of the store
+ALL_TARGETS_LABEL = "all targets"
+MOST_ROWS = 1000  # a planned store shows its best targets; the CLI's --json has them all
 
 
 def hhmm(iso: str | None) -> str:
@@ -67,7 +70,7 @@ class PlanScreen(TomScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.list_name: str | None = None
+        self.list_name: str | None = None  # ALL_TARGETS plans the whole store
         self.night: dt.date | None = None
         self.plan: NightPlan | None = None
 
@@ -78,7 +81,7 @@ class PlanScreen(TomScreen):
             yield TomInput(placeholder="observatory or LAT,LON,HEIGHT (Enter applies)", id="plan-site")
             yield Label("airmass ≤")
             yield TomInput("2.0", id="plan-airmass")
-        yield StatusLine("choose a target list with l", id="plan-summary", classes="status-line")
+        yield StatusLine("l chooses a target list", id="plan-summary", classes="status-line")
         table: DataTable[str] = DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Footer()
@@ -87,9 +90,8 @@ class PlanScreen(TomScreen):
         self.query_one(DataTable).add_columns(*COLUMNS)
         self.query_one(DataTable).focus()
         lists = self.list_names()
-        if lists:
-            self.list_name = lists[0]
-            self.action_compute()
+        self.list_name = lists[0] if lists else ALL_TARGETS
+        self.action_compute()
 
     def list_names(self) -> list[str]:
         from tom_tui.services.targets.lists import ListService
@@ -104,9 +106,8 @@ class PlanScreen(TomScreen):
                 self.list_name = name
                 self.action_compute()
 
-        self.app.push_screen(
-            OptionPicker("Target list", [(n, n) for n in self.list_names()], "no target lists yet"), chosen
-        )
+        choices = [(ALL_TARGETS_LABEL, ALL_TARGETS), *((n, n) for n in self.list_names())]
+        self.app.push_screen(OptionPicker("Target list", choices, "no targets yet"), chosen)
 
     def action_shift_night(self, days: int) -> None:
         if self.plan is not None:
@@ -122,11 +123,11 @@ class PlanScreen(TomScreen):
         self.action_compute()
 
     def on_store_changed(self, message: StoreChanged) -> None:
-        if self.list_name:
+        if self.list_name is not None:
             self.action_compute()
 
     def action_compute(self) -> None:
-        if not self.list_name:
+        if self.list_name is None:
             return
         site = self.query_one("#plan-site", Input).value.strip() or None
         try:
@@ -134,12 +135,17 @@ class PlanScreen(TomScreen):
         except ValueError:
             self.notify("airmass: expected a number such as 2.0", severity="error")
             return
-        self.query_one("#plan-summary", StatusLine).text = f"planning {self.list_name}…"
+        self.query_one("#plan-summary", StatusLine).text = f"planning {self.planned_label}…"
         self.compute(self.list_name, site, self.night.isoformat() if self.night else None, airmass)
+
+    @property
+    def planned_label(self) -> str:
+        return ALL_TARGETS_LABEL if self.list_name == ALL_TARGETS else f"list {self.list_name}"
 
     @work(thread=True, exclusive=True, group="plan", name="compute night plan")
     def compute(self, list_name: str, site: str | None, night: str | None, airmass: float) -> None:
-        self.post_message(PlanComputed(plan_list(self.tom_app.store, list_name, site, night, airmass)))
+        chosen = None if list_name == ALL_TARGETS else list_name
+        self.post_message(PlanComputed(plan_list(self.tom_app.store, chosen, site, night, airmass)))
 
     @on(PlanComputed)
     def show_plan(self, message: PlanComputed) -> None:
@@ -147,7 +153,11 @@ class PlanScreen(TomScreen):
         self.night = plan.night
         table = self.query_one(DataTable)
         table.clear()
-        for row in plan.rows:
+        rows = plan.rows
+        if self.list_name == ALL_TARGETS:
+            # The whole store: what can be observed, best first, as many as a table can hold.
+            rows = [row for row in rows if row["hours_observable"] > 0][:MOST_ROWS]
+        for row in rows:
             airmass = f"{row['min_airmass']:.2f}" if row["min_airmass"] else "-"
             table.add_row(
                 cell(row["name"]),
@@ -160,10 +170,12 @@ class PlanScreen(TomScreen):
                 key=str(row["id"]),
             )
         t = plan.twilights
+        # What matters most first, so an 80-column terminal still shows the dark window and the Moon.
+        shown_count = f"{len(rows)} of {len(plan.rows)}" if len(rows) != len(plan.rows) else f"{len(rows)}"
         self.query_one("#plan-summary", StatusLine).text = (
-            f"{self.list_name}: {len(plan.rows)} targets · {plan.site.name} · night of {plan.night} (UTC) · "
-            f"dark {hhmm(t[plan.twilight + '_dusk'])}–{hhmm(t[plan.twilight + '_dawn'])} · "
-            f"Moon {plan.moon_illumination:.0%} · Enter: track"
+            f"dark {hhmm(t[plan.twilight + '_dusk'])}–{hhmm(t[plan.twilight + '_dawn'])} UTC · "
+            f"Moon {plan.moon_illumination:.0%} · {shown_count} targets of {self.planned_label} · "
+            f"night of {plan.night} · {plan.site.name} · Enter: track"
         )
 
     @on(DataTable.RowSelected)

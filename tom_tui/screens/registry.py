@@ -39,6 +39,10 @@ SCREENS: list[ScreenEntry] = [
     ScreenEntry("observations", "Observations", "tom_tui.screens.observations:ObservationsScreen", key="f4"),
     ScreenEntry("plan", "Night plan", "tom_tui.screens.plan:PlanScreen", key="f6"),
     ScreenEntry("jobs", "Jobs", "tom_tui.screens.jobs:JobsScreen", key="f7"),
+    ScreenEntry("reductions", "Reductions", "tom_tui.screens.reductions:ReductionsScreen", key="f8"),
+    ScreenEntry("sql", "SQL", "tom_tui.screens.sql:SqlScreen", key="f9"),
+    ScreenEntry("projects", "Projects", "tom_tui.screens.projects:ProjectsScreen"),
+    ScreenEntry("data", "Data products", "tom_tui.screens.dataproducts:DataProductsScreen", key="f10"),
 ]
 
 TARGET_TABS: list[TargetTabEntry] = [

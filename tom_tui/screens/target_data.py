@@ -26,7 +26,8 @@ from tom_tui.screens.formatting import cell, shown, visible
 from tom_tui.screens.upload_dialog import UploadDialog
 from tom_tui.services.data import products as data_service
 from tom_tui.services.data.upload_options import upload_file
-from tom_tui.services.photometry import lightcurve
+from tom_tui.services.photometry import flags, lightcurve
+from tom_tui.services.photometry.flags import PointSelection
 from tom_tui.services.photometry.lightcurve import MAX_PLOT_POINTS, LightCurveData, SpectrumPlotData
 from tom_tui.services.session import Store
 
@@ -102,12 +103,24 @@ class LightCurvePanel(StoreWatchingPanel):
         Binding(
             "t", "toggle_dates", "Dates/MJD", id="lightcurve.dates", tooltip="label time as dates or MJD"
         ),
+        Binding(
+            "b", "flag", "Flag bad", id="lightcurve.flag", tooltip="flag the points of a time range as bad"
+        ),
+        Binding("n", "unflag", "Unflag", id="lightcurve.unflag", tooltip="unflag the points of a time range"),
+        Binding(
+            "v",
+            "toggle_flagged",
+            "Show flagged",
+            id="lightcurve.flagged",
+            tooltip="show or hide flagged points",
+        ),
     ]
 
     def __init__(self, target_id: int) -> None:
         super().__init__(target_id)
         self.flux = False
         self.dates = False
+        self.show_flagged = False
         self.data: LightCurveData | None = None
 
     def compose(self) -> ComposeResult:
@@ -124,7 +137,9 @@ class LightCurvePanel(StoreWatchingPanel):
 
     @work(thread=True, exclusive=True, group="lightcurve", exit_on_error=False, name="prepare light curve")
     def _prepare(self, flux: bool, point_budget: int) -> None:
-        curve = lightcurve.lightcurve_of(self.store, self.target_id, flux=flux, max_points=point_budget)
+        curve = lightcurve.lightcurve_of(
+            self.store, self.target_id, flux=flux, max_points=point_budget, show_flagged=self.show_flagged
+        )
         self.post_message(LightCurvePrepared(curve.data, curve.generation))
 
     @on(LightCurvePrepared)
@@ -146,9 +161,10 @@ class LightCurvePanel(StoreWatchingPanel):
             )
             plot.refresh()
             return
-        bands = ", ".join(series.band for series in data.series)
+        bands = ", ".join(series.label for series in data.series)
         note = f" · {data.notes[0]}" if data.notes else ""
-        status.update(shown(f"{data.total_points} points in {bands}{note}  (f flux/mag, t dates)"))
+        keys = "f flux/mag, t dates, b flag, n unflag, v show flagged"
+        status.update(shown(f"{data.total_points} points in {bands}{note}  ({keys})"))
         lightcurve.draw_lightcurve(plot.plt, data, dates=self.dates)
         plot.refresh()
 
@@ -159,6 +175,34 @@ class LightCurvePanel(StoreWatchingPanel):
     def action_toggle_dates(self) -> None:
         self.dates = not self.dates
         self.draw()
+
+    def action_toggle_flagged(self) -> None:
+        self.show_flagged = not self.show_flagged
+        self.reload()
+
+    def action_flag(self, unflag: bool = False) -> None:
+        from tom_tui.screens.flag_dialog import FlagDialog
+
+        x_range = None if self.data is None else self.data.x_range
+        self.app.push_screen(FlagDialog(unflag, x_range), lambda choice: self._chosen(choice, unflag))
+
+    def action_unflag(self) -> None:
+        self.action_flag(unflag=True)
+
+    def _chosen(self, choice: tuple[PointSelection, str] | None, unflag: bool) -> None:
+        if choice is not None:
+            self._change_flags(*choice, unflag)
+
+    @work(thread=True, exclusive=True, group="lightcurve-flags", exit_on_error=False, name="flag points")
+    def _change_flags(self, selection: PointSelection, reason: str, unflag: bool) -> None:
+        if unflag:
+            report = flags.unflag_points(self.store, self.target_id, selection)
+            text = f"{report.changed} points unflagged"
+        else:
+            report = flags.flag_points(self.store, self.target_id, selection, reason)
+            text = f"{report.changed} points flagged as bad"
+        self.app.call_from_thread(self.app.notify, text, title="Light curve")
+        self.app.call_from_thread(self.reload)
 
 
 # -- spectra --

@@ -1,4 +1,5 @@
-"""One target: every field, aliases, typed extras, tags and lists, with edit, delete and merge.
+"""One target: every field, aliases, typed extras, tags and lists, with edit, delete, merge and
+survey photometry.
 
 The "Overview" tab is ours; other tabs (light curve, spectra, data products...) come from
 ``registry.TARGET_TABS`` and are mounted after it, one per entry.
@@ -24,6 +25,7 @@ from tom_tui.domain.target import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, extra
 from tom_tui.screens.base import StoreChanged, TomScreen
 from tom_tui.screens.formatting import dec_dms, degrees, ra_hms, shown, target_kind, value_text
 from tom_tui.screens.registry import TARGET_TABS, load_class
+from tom_tui.screens.widgets.observing_summary import ObservingSummary
 from tom_tui.services.targets.operations import TargetService
 
 
@@ -80,6 +82,15 @@ class TargetDetailScreen(TomScreen):
         Binding("e", "edit", "Edit", id="target.edit", tooltip="edit this target"),
         Binding("d,delete", "delete", "Delete", id="target.delete", tooltip="delete this target"),
         Binding("m", "merge", "Merge", id="target.merge", tooltip="merge another target into this one"),
+        Binding("o", "request", "Observe", id="target.request", tooltip="request an observation of it"),
+        Binding(
+            "s",
+            "survey",
+            "Survey",
+            show=False,
+            id="target.survey",
+            tooltip="fetch survey photometry of this target",
+        ),
         Binding(
             "ctrl+r,f5", "reload", "Reload", show=False, id="target.reload", tooltip="reload from the store"
         ),
@@ -107,6 +118,7 @@ class TargetDetailScreen(TomScreen):
         yield Static("Target", id="screen-title", classes="screen-title", markup=False)
         with TabbedContent(id="target-tabs"):
             with TabPane("Overview", id="tab-overview"), VerticalScroll():
+                yield ObservingSummary(self.target_id, id="target-observing")
                 yield Static("loading…", id="target-overview")
             # Other developers' tabs: one entry each in registry.TARGET_TABS.
             for entry in TARGET_TABS:
@@ -119,6 +131,7 @@ class TargetDetailScreen(TomScreen):
 
     def action_reload(self) -> None:
         self._fetch_worker()
+        self.query_one(ObservingSummary).reload()
 
     @work(thread=True, exclusive=True, group="target", exit_on_error=False, name="load target")
     def _fetch_worker(self) -> None:
@@ -170,3 +183,15 @@ class TargetDetailScreen(TomScreen):
 
         name = self.target.name if self.target else f"#{self.target_id}"
         self.app.push_screen(MergeScreen(self.target_id, name, None), lambda _kept: self.action_reload())
+
+    def action_survey(self) -> None:
+        from tom_tui.screens.target_actions import choose_survey_and_fetch
+
+        name = self.target.name if self.target else f"#{self.target_id}"
+        choose_survey_and_fetch(self, self.target_id, name, self.action_reload)
+
+    def action_request(self) -> None:
+        from tom_tui.screens.observations import RequestFormScreen
+
+        reference = self.target.name if self.target else f"#{self.target_id}"
+        self.app.push_screen(RequestFormScreen(reference), lambda _record_id: self.action_reload())

@@ -27,7 +27,7 @@ from tom_tui.screens.formatting import dec_dms, ra_hms, shown
 from tom_tui.screens.widgets.inputs import TomInput
 from tom_tui.screens.widgets.status_line import StatusLine
 from tom_tui.screens.widgets.target_table import TargetTable
-from tom_tui.services.targets.index import TargetIndex, sorted_index
+from tom_tui.services.targets.index import SUMMARY_SORTS, TargetIndex, sorted_index
 from tom_tui.services.targets.operations import (
     TargetFilter,
     TargetService,
@@ -35,8 +35,16 @@ from tom_tui.services.targets.operations import (
     with_photometry_summary,
 )
 
-SORT_KEYS = ("name", "ra", "dec", "type", "created", "id")
-SORT_LABELS = {"name": "name", "ra": "RA", "dec": "Dec", "type": "type", "created": "date added", "id": "id"}
+SORT_KEYS = ("name", "ra", "dec", "last_det_mag", "type", "created", "id")
+SORT_LABELS = {
+    "name": "name",
+    "ra": "RA",
+    "dec": "Dec",
+    "type": "type",
+    "created": "date added",
+    "id": "id",
+    **SUMMARY_SORTS,
+}
 
 
 @dataclass(frozen=True)
@@ -190,7 +198,10 @@ class TargetsScreen(TomScreen):
         ordered = self.ordered
         if ordered is None or ordered.source is not index or ordered.key != (query.sort, query.descending):
             ordered = OrderedIndex(
-                index, query.sort, query.descending, sorted_index(index, query.sort, query.descending)
+                index,
+                query.sort,
+                query.descending,
+                sorted_index(index, query.sort, query.descending, summary),
             )
         rows = with_photometry_summary(
             filter_index(ordered.index, dataclasses.replace(query, sort=""), summary), summary

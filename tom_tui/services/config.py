@@ -52,6 +52,11 @@ def _table(value: Any) -> str | None:
     return None if isinstance(value, dict) else "a table"
 
 
+def _named_texts(value: Any) -> str | None:
+    valid = isinstance(value, dict) and all(isinstance(text, str) for text in value.values())
+    return None if valid else 'a table of name = "text"'
+
+
 def _installed(group: plugins.PluginGroup, value: Any, what: str) -> str | None:
     installed = plugins.plugin_names(group)
     return None if value in installed else f"an installed {what}: {', '.join(installed)}"
@@ -72,11 +77,24 @@ SECTION_KEYS: dict[str, dict[str, Check]] = {
         "username": _text,
     },
     "tui": {"keys": _table, "low_bandwidth": _boolean},
+    "sql": {"queries": _named_texts},
+    "reduction": {
+        "catalog": _text,
+        "catalogs": _table,  # telescope = catalog file
+        "catalog_columns": _table,  # filter = magnitude column
+        "gaia": _boolean,
+        "gaia_url": _text,
+        "gaia_timeout": _positive_number,
+        "gaia_faintest_mag": _positive_number,
+        "scheduler": _text,  # a running Dask scheduler (tcp://HOST:PORT) for runs started in the TUI
+    },
 }
 PLUGIN_SECTIONS: dict[str, plugins.PluginGroup] = {
     "brokers": plugins.BROKERS,
     "catalogs": plugins.CATALOGS,
     "facilities": plugins.FACILITIES,
+    "surveys": plugins.SURVEYS,
+    "cutouts": plugins.CUTOUTS,
 }
 ARRAY_SECTIONS = ("jobs", "alert_rules", "followup")
 TOP_LEVEL = (
@@ -84,6 +102,7 @@ TOP_LEVEL = (
     "notifications",
     *PLUGIN_SECTIONS,
     "instruments",
+    "sharing",
     *ARRAY_SECTIONS,
 )
 
@@ -96,6 +115,7 @@ JOB_KIND_PARAMETERS: dict[str, tuple[str, ...]] = {
     "command": ("command",),
     "observation_update": ("download",),
     "followup": (),
+    "survey_fetch": ("survey", "targets", "list", "new", "force"),
 }
 
 
@@ -121,6 +141,10 @@ def config_problems(config: Mapping[str, Any], config_name: str = CONFIG_NAME) -
             problems.extend(_plugin_section_problems(section, value, config_name))
         elif section == "instruments":
             problems.extend(_instrument_problems(value, config_name))
+        elif section == "sharing":
+            from tom_tui.services.sharing.destinations import destination_problems
+
+            problems.extend(destination_problems(value, config_name))
         elif section == "notifications":
             problems.extend(_nested_problems("notifications", value, config_name))
         else:

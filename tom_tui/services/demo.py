@@ -139,7 +139,21 @@ def add_jobs(context: DemoContext) -> str:
     return "2 scheduled jobs configured (run them with `tom-tui cron`)"
 
 
-DEMO_STEPS: list[DemoStep] = [add_sky_targets, add_survey_photometry, add_alerts, add_observations, add_jobs]
+def add_reduced_frames(context: DemoContext) -> str:
+    """Frames of a demo variable star from the simulated telescope, reduced onto its light curve."""
+    from tom_tui.services.reduction.jobs import add_reduced_frames as reduce_demo_frames
+
+    return reduce_demo_frames(context.store)
+
+
+DEMO_STEPS: list[DemoStep] = [
+    add_sky_targets,
+    add_survey_photometry,
+    add_alerts,
+    add_observations,
+    add_jobs,
+    add_reduced_frames,
+]
 
 
 def build_demo_store(path: Path, progress: Callable[[str], None] | None = None) -> Store:

@@ -7,7 +7,7 @@ metadata that is missing or broken, still finds them. Names are listed without i
 anything; an object is imported only when it is loaded by name.
 
 Groups: brokers, catalogs, facilities, processors (by data type), target data holders, job kinds,
-instrument profiles.
+instrument profiles, survey data services, project finders and quality checks, image cutouts.
 """
 
 from __future__ import annotations
@@ -25,10 +25,14 @@ from tom_tui.domain.errors import NotFoundError, ValidationError
 if TYPE_CHECKING:
     from tom_tui.adapters.brokers.base import Broker
     from tom_tui.adapters.catalogs.base import Catalog
+    from tom_tui.adapters.cutouts.base import CutoutService
     from tom_tui.adapters.facilities.base import Facility
     from tom_tui.adapters.http import HttpClient
     from tom_tui.adapters.instruments.base import InstrumentProfile
+    from tom_tui.adapters.surveys.base import SurveyService
     from tom_tui.processing.dataproducts import DataProcessor
+    from tom_tui.processing.projects.finders import Finder
+    from tom_tui.processing.projects.quality import QualityCheck
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +103,7 @@ TARGET_DATA = PluginGroup(
     {
         "dataproducts": "tom_tui.services.data.products:TargetDataProducts",
         "observations": "tom_tui.store.observations:ObservationTargetData",
+        "polarimetry": "tom_tui.store.polarimetry:PolarimetryTargetData",
     },
 )
 JOB_KINDS = PluginGroup(
@@ -111,6 +116,8 @@ JOB_KINDS = PluginGroup(
         "command": "tom_tui.services.jobs.kinds:command",
         "observation_update": "tom_tui.services.observations.jobs:observation_update_job",
         "followup": "tom_tui.services.observations.jobs:followup_job",
+        "reduce_frames": "tom_tui.services.reduction.jobs:reduce_frames_job",
+        "survey_fetch": "tom_tui.services.surveys.jobs:survey_fetch_job",
     },
 )
 INSTRUMENTS = PluginGroup(
@@ -121,6 +128,41 @@ INSTRUMENTS = PluginGroup(
         "simulated": "tom_tui.adapters.instruments.simulated:SimulatedProfile",
     },
 )
+SURVEYS = PluginGroup(
+    "tom_tui.surveys",
+    "no survey service named {name!r}",
+    {
+        "simulated": "tom_tui.adapters.surveys.simulated:SimulatedSurvey",
+        "ztf": "tom_tui.adapters.surveys.ztf:ZtfIrsaLightCurves",
+        "ztf_fps": "tom_tui.adapters.surveys.ztf:ZtfForcedPhotometryFiles",
+        "atlas": "tom_tui.adapters.surveys.atlas:AtlasForcedPhotometry",
+        "ps1": "tom_tui.adapters.surveys.ps1:PanStarrsDetections",
+        "gaia": "tom_tui.adapters.surveys.gaia:GaiaEpochPhotometry",
+        "gsa": "tom_tui.adapters.surveys.gaia:GaiaScienceAlerts",
+    },
+)
+PROJECT_FINDERS = PluginGroup(
+    "tom_tui.project_finders",
+    "no project finder named {name!r}",
+    {"robust_snr": "tom_tui.processing.projects.finders:RobustSnrFinder"},
+)
+PROJECT_CHECKS = PluginGroup(
+    "tom_tui.project_checks",
+    "no project quality check named {name!r}",
+    {
+        "survey_flags": "tom_tui.processing.projects.quality:SurveyFlags",
+        "bad_errors": "tom_tui.processing.projects.quality:BadErrors",
+        "offset_outliers": "tom_tui.processing.projects.quality:OffsetOutliers",
+    },
+)
+CUTOUTS = PluginGroup(
+    "tom_tui.cutouts",
+    "no image cutout service named {name!r}",
+    {
+        "simulated": "tom_tui.adapters.cutouts.simulated:SimulatedCutout",
+        "hips2fits": "tom_tui.adapters.cutouts.hips2fits:Hips2FitsCutout",
+    },
+)
 GROUPS: tuple[PluginGroup, ...] = (
     BROKERS,
     CATALOGS,
@@ -129,6 +171,10 @@ GROUPS: tuple[PluginGroup, ...] = (
     TARGET_DATA,
     JOB_KINDS,
     INSTRUMENTS,
+    SURVEYS,
+    PROJECT_FINDERS,
+    PROJECT_CHECKS,
+    CUTOUTS,
 )
 
 
@@ -235,6 +281,40 @@ def make_catalog(
     return catalog
 
 
+def survey_class(name: str) -> type[SurveyService]:
+    from tom_tui.adapters.surveys.base import SurveyService
+
+    found: type[SurveyService] = load_plugin_class(SURVEYS, name, SurveyService)
+    return found
+
+
+def make_survey(
+    name: str,
+    config: Mapping[str, Any] | None = None,
+    store_root: Path | None = None,
+    client: HttpClient | None = None,
+) -> SurveyService:
+    """Survey service ``name`` configured from a store's ``[surveys.<name>]`` settings."""
+    settings = _settings(config, "surveys", name)
+    return survey_class(name)(settings=settings, client=client, store_root=store_root)
+
+
+def project_finder(name: str) -> Finder:
+    """A project's event finder ``name``."""
+    from tom_tui.processing.projects.finders import Finder
+
+    finder: Finder = load_plugin_class(PROJECT_FINDERS, name, Finder)()
+    return finder
+
+
+def project_check(name: str) -> QualityCheck:
+    """A project's per-point quality check ``name``."""
+    from tom_tui.processing.projects.quality import QualityCheck
+
+    check: QualityCheck = load_plugin_class(PROJECT_CHECKS, name, QualityCheck)()
+    return check
+
+
 def load_facility(name: str, settings: Mapping[str, Any] | None = None) -> Facility:
     """Facility ``name`` configured with ``settings`` (its ``[facilities.<name>]`` table)."""
     from tom_tui.adapters.facilities.base import Facility
@@ -283,3 +363,14 @@ def instrument_profile_names(config: Mapping[str, Any] | None = None) -> tuple[s
     """Installed profiles and those defined in the configuration, sorted."""
     configured = ((config or {}).get("instruments") or {}).keys()
     return tuple(sorted({*plugin_names(INSTRUMENTS), *configured}))
+
+
+def make_cutout_service(
+    name: str, config: Mapping[str, Any] | None = None, client: HttpClient | None = None
+) -> CutoutService:
+    """Cutout service ``name`` configured from a store's ``[cutouts.<name>]`` settings."""
+    from tom_tui.adapters.cutouts.base import CutoutService
+
+    service_class = load_plugin_class(CUTOUTS, name, CutoutService)
+    service: CutoutService = service_class(settings=_settings(config, "cutouts", name), client=client)
+    return service

@@ -10,10 +10,21 @@ import functools
 import os
 from pathlib import Path
 
+from tom_tui.domain.errors import ValidationError
 from tom_tui.services.config import config_problems
 from tom_tui.store.store import Store, resolve_store_path
 
-__all__ = ["Store", "init_store", "open_store", "resolve_store_path", "store_label"]
+__all__ = [
+    "Store",
+    "init_store",
+    "open_store",
+    "resolve_store_path",
+    "store_label",
+    "tui_keymap",
+    "user_config_path",
+]
+
+USER_CONFIG_NAME = "tom-tui.toml"
 
 
 def open_store(root: Path) -> Store:
@@ -41,3 +52,45 @@ def store_label(store: Store) -> str:
     home = str(Path.home())
     root = str(store.root)
     return "~" + root[len(home) :] if root.startswith(home + os.sep) else root
+
+
+def user_config_path() -> Path:
+    """The per-user settings file (``$XDG_CONFIG_HOME/tom-tui/tom-tui.toml``, usually
+    ``~/.config/tom-tui/tom-tui.toml``): key remaps that follow a person from store to store."""
+    from platformdirs import user_config_path as config_folder
+
+    return config_folder("tom-tui") / USER_CONFIG_NAME
+
+
+def _user_keys() -> dict[str, str]:
+    import tomllib
+
+    path = user_config_path()
+    try:
+        settings = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ValidationError(f"{path}: {error}") from None
+    unknown = sorted(set(settings) - {"tui"}) or sorted(set(settings.get("tui", {})) - {"keys"})
+    if unknown:
+        raise ValidationError(
+            f'{path}: only [tui.keys] belongs here (found {unknown[0]!r}); e.g. "targets.add" = "insert"'
+        )
+    keys = settings.get("tui", {}).get("keys", {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise ValidationError(
+            f'{path}: [tui.keys] holds binding id = "key" pairs, e.g. "targets.add" = "insert"'
+        )
+    return {str(k): v for k, v in keys.items()}
+
+
+def tui_keymap(store: Store) -> tuple[dict[str, str], str | None]:
+    """Remapped TUI keys by binding id: the store's ``[tui.keys]`` (shared by everyone using the
+    store), then the user's own file on top (a person's habits win over a group's defaults); and
+    what is wrong with the user's file, if anything (then the store's keys alone apply)."""
+    shared = {str(k): str(v) for k, v in store.config.get("tui", {}).get("keys", {}).items()}
+    try:
+        return {**shared, **_user_keys()}, None
+    except ValidationError as error:
+        return shared, str(error)

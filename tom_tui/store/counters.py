@@ -45,25 +45,22 @@ def _document_id_taken(rel: str, table: str) -> IdTaken:
     return taken
 
 
-def _target_shard(target_id: int) -> str:
-    from tom_tui.store.targets import shard_of  # targets.py builds on transactions, as this does
-
-    return f"db/{shard_of(target_id)}.json"
-
-
 def _highest_target_id(view: StoreView) -> int:
-    from tom_tui.store.targets import SHARD_COUNT
+    # targets.py builds on transactions, as this does; shards include their change logs.
+    from tom_tui.store.targets import SHARD_COUNT, shard_documents, shard_of
 
     highest = 0
     for shard in range(SHARD_COUNT):
-        documents = _table_documents(view, _target_shard(shard), "targets")
+        documents = shard_documents(view, shard_of(shard))
         highest = max([highest, *(int(key) for key in documents if key.isdigit())])
     return highest
 
 
 def _target_id_taken(view: StoreView, candidate: int) -> bool:
     # The shard is read by the insert anyway (and kept by the transaction), so this costs nothing.
-    return str(candidate) in _table_documents(view, _target_shard(candidate), "targets")
+    from tom_tui.store.targets import shard_documents, shard_of
+
+    return str(candidate) in shard_documents(view, shard_of(candidate))
 
 
 _NUMBERED_FILE = re.compile(r"^[du]-?0*(\d+)")
@@ -97,6 +94,18 @@ def _highest_frame_id(view: StoreView) -> int:
     return highest_frame_id(view)
 
 
+def _highest_reduction_run(view: StoreView) -> int:
+    from tom_tui.store.reductions import highest_run_id  # builds on transactions, as this does
+
+    return highest_run_id(view)
+
+
+def _reduction_run_taken(view: StoreView, candidate: int) -> bool:
+    from tom_tui.store.reductions import run_path
+
+    return view.exists(run_path(candidate))
+
+
 @dataclass(frozen=True)
 class CounterRecords:
     """How to find the highest id in use (``highest`` reads every record) and whether one id is
@@ -124,6 +133,7 @@ COUNTER_RECORDS: dict[str, CounterRecords] = {
         _highest_import_number, lambda view, candidate: _highest_import_number(view) >= candidate
     ),
     "frame": CounterRecords(_highest_frame_id, lambda view, candidate: _highest_frame_id(view) >= candidate),
+    "reduction_run": CounterRecords(_highest_reduction_run, _reduction_run_taken),
 }
 
 

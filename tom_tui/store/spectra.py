@@ -35,6 +35,12 @@ class SpectrumRepository:
             raise NotFoundError(f"spectrum {spectrum_id} does not exist")
         return SpectrumRecord(id=spectrum_id, **document)
 
+    def all(self) -> list[SpectrumRecord]:
+        return [
+            SpectrumRecord(id=int(key), **doc)
+            for key, doc in sorted(self._records().items(), key=lambda i: int(i[0]))
+        ]
+
     def for_target(self, target_id: int) -> list[SpectrumRecord]:
         records = [
             SpectrumRecord(id=int(key), **doc)

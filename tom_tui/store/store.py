@@ -100,6 +100,13 @@ site = "Roque de los Muchachos"
 # TUI keys, by binding id (shown with each key in the `?` screen):
 # [tui.keys]
 # "targets.add" = "n"
+
+# Reference catalogs of reductions (else the simulated sky, else Gaia DR3, cached in catalogs/):
+# [reduction]
+# catalog = "refcat2-field.ecsv"      # ECSV, CSV or FITS with RA, Dec and magnitudes
+# gaia = true                         # false: never ask the Gaia archive
+# [reduction.catalogs]
+# "SIM-1m0" = "sim-field.ecsv"        # per telescope
 """
 
 

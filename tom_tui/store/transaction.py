@@ -54,6 +54,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)
 
 
+def _last_byte(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1)
+
+
 @lru_cache(maxsize=4096)
 def _check_relative(rel: str) -> str:
     candidate = Path(rel)
@@ -108,15 +114,20 @@ def read_journal(root: Path) -> dict[str, Any]:
 
 def _journal_operation_problem(resolved_root: Path, operation: Any) -> str | None:
     """What is wrong with one journal operation, or None if it only touches files in the store."""
-    if not isinstance(operation, dict) or operation.get("action") not in {"replace", "delete"}:
-        return "expected an object with action 'replace' or 'delete'"
-    fields = ["path", "staged"] if operation["action"] == "replace" else ["path"]
+    if not isinstance(operation, dict) or operation.get("action") not in {"replace", "delete", "append"}:
+        return "expected an object with action 'replace', 'delete' or 'append'"
+    fields = ["path"] if operation["action"] == "delete" else ["path", "staged"]
     for field in fields:
         rel = operation.get(field)
         if not isinstance(rel, str) or not _stays_inside(resolved_root, rel):
             return f"{field} {rel!r} is not a path inside the store"
-    if operation["action"] == "replace" and not operation["staged"].startswith(f"{STAGING_DIR}/"):
+    if operation["action"] != "delete" and not operation["staged"].startswith(f"{STAGING_DIR}/"):
         return f"staged file {operation['staged']!r} is not in {STAGING_DIR}/"
+    offset = operation.get("offset")
+    if operation["action"] == "append" and (not isinstance(offset, int) or offset < 0):
+        return f"append offset {offset!r} is not a byte position"
+    if operation["action"] == "append" and (resolved_root / operation["path"]).is_symlink():
+        return f"path {operation['path']!r} is a link; appends never follow links"
     if _check_relative(operation["path"]).split("/")[0] in {STAGING_DIR, JOURNAL_NAME}:
         return f"path {operation['path']!r} is tom-tui's own bookkeeping"
     return None
@@ -143,6 +154,11 @@ def _apply_journal(root: Path, journal: dict[str, Any]) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(staged, target)
                 touched_dirs.add(target.parent)
+        elif operation["action"] == "append":
+            staged = root / operation["staged"]
+            if staged.exists():
+                _append_at(target, operation["offset"], staged.read_bytes())
+                touched_dirs.add(target.parent)
         elif operation["action"] == "delete":
             if target.is_symlink():
                 target.unlink()
@@ -154,6 +170,20 @@ def _apply_journal(root: Path, journal: dict[str, Any]) -> None:
     for directory in touched_dirs:
         if directory.exists():
             fsync_directory(directory)
+
+
+def _append_at(target: Path, offset: int, data: bytes) -> None:
+    """Put ``data`` at byte ``offset`` of ``target`` and cut what follows: replaying the same
+    append after a crash gives the same file, so an append can be finished like a rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        offset = min(offset, os.fstat(fd).st_size)
+        os.ftruncate(fd, offset)
+        os.pwrite(fd, data, offset)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class _DocumentStorage(Storage):
@@ -238,6 +268,7 @@ class Transaction(StoreView):
         self._staged_files: dict[str, Path | object] = {}
         self._dirty_json: set[str] = set()
         self._private: set[str] = set()  # files only their owner may read (they may quote secrets)
+        self._appends: dict[str, bytearray] = {}  # bytes to add at the end of committed files
         self._counter = 0
         self.committed = False
 
@@ -256,7 +287,7 @@ class Transaction(StoreView):
             return False
         if rel in self._dirty_json:
             return self._json_cache.get(rel) is not None
-        return isinstance(staged, Path) or (self.root / rel).exists()
+        return isinstance(staged, Path) or rel in self._appends or (self.root / rel).exists()
 
     def read_bytes(self, rel: str) -> bytes | None:
         rel = _check_relative(rel)
@@ -265,6 +296,8 @@ class Transaction(StoreView):
             return None if document is None else orjson.dumps(document)
         if self._staged_files.get(rel) is _DELETED:
             return None
+        if rel in self._appends:
+            return (super().read_bytes(rel) or b"") + bytes(self._appends[rel])
         return super().read_bytes(rel)
 
     def read_parquet(self, rel: str, columns: list[str] | None = None, **kwargs: Any) -> pa.Table | None:
@@ -286,7 +319,7 @@ class Transaction(StoreView):
                     names.discard(staged_rel)
                 else:
                     names.add(staged_rel)
-        for json_rel in self._dirty_json:
+        for json_rel in [*self._dirty_json, *self._appends]:
             if json_rel.startswith(prefix) and "/" not in json_rel[len(prefix) :]:
                 names.add(json_rel)
         return sorted(names)
@@ -302,12 +335,28 @@ class Transaction(StoreView):
         rel = _check_relative(rel)
         self._dirty_json.discard(rel)
         self._json_cache.pop(rel, None)
+        self._appends.pop(rel, None)
         target = self._new_staged_path(rel)
         self._staged_files[rel] = target
         return target
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         self.staged_path(rel).write_bytes(data)
+
+    def append_bytes(self, rel: str, data: bytes) -> None:
+        """Add ``data`` at the end of ``rel`` at commit (a log line), without rewriting the file.
+
+        Committed like every other change: a crash leaves the whole append or none of it."""
+        rel = _check_relative(rel)
+        if rel in self._staged_files or rel in self._dirty_json:
+            self.write_bytes(rel, (self.read_bytes(rel) or b"") + data)
+        else:
+            self._appends.setdefault(rel, bytearray()).extend(data)
+
+    def is_rewritten(self, rel: str) -> bool:
+        """Whether this transaction already replaces or deletes ``rel`` as a whole."""
+        rel = _check_relative(rel)
+        return rel in self._staged_files or rel in self._dirty_json
 
     def keep_private(self, rel: str) -> None:
         """Write ``rel`` readable by its owner only (mode 600) at commit."""
@@ -316,6 +365,7 @@ class Transaction(StoreView):
     def write_json(self, rel: str, document: Any) -> None:
         rel = _check_relative(rel)
         self._staged_files.pop(rel, None)
+        self._appends.pop(rel, None)
         self._json_cache[rel] = document
         self._dirty_json.add(rel)
 
@@ -333,6 +383,7 @@ class Transaction(StoreView):
         """Delete a file or a whole directory at commit."""
         rel = _check_relative(rel)
         self._dirty_json.discard(rel)
+        self._appends.pop(rel, None)
         self._json_cache[rel] = None
         self._staged_files[rel] = _DELETED
 
@@ -353,7 +404,7 @@ class Transaction(StoreView):
 
     @property
     def has_changes(self) -> bool:
-        return bool(self._staged_files or self._dirty_json)
+        return bool(self._staged_files or self._dirty_json or self._appends)
 
     # -- commit --
     def commit(self) -> None:
@@ -373,7 +424,7 @@ class Transaction(StoreView):
                 self._staged_files[rel] = _DELETED
             else:
                 self.write_bytes(rel, orjson.dumps(document))
-        operations: list[dict[str, str]] = []
+        operations: list[dict[str, Any]] = []
         for rel, staged in self._staged_files.items():
             if staged is _DELETED:
                 operations.append({"path": rel, "action": "delete"})
@@ -386,6 +437,7 @@ class Transaction(StoreView):
                 operations.append(
                     {"path": rel, "action": "replace", "staged": staged.relative_to(self.root).as_posix()}
                 )
+        operations.extend(self._stage_appends())
         fsync_directory(self._staging)
         journal = {"txid": self.txid, "operations": operations}
         atomic_write_bytes(self.root / JOURNAL_NAME, orjson.dumps(journal))
@@ -396,6 +448,23 @@ class Transaction(StoreView):
         (self.root / JOURNAL_NAME).unlink()
         self.committed = True
         shutil.rmtree(self._staging, ignore_errors=True)
+
+    def _stage_appends(self) -> list[dict[str, Any]]:
+        """Journal operations for the appends, their bytes staged and synced."""
+        operations: list[dict[str, Any]] = []
+        for rel, data in self._appends.items():
+            target = self.root / rel
+            offset = target.stat().st_size if target.exists() else 0
+            if offset and _last_byte(target) != b"\n":
+                # A line cut short by something outside tom-tui stays a line of its own.
+                data = bytearray(b"\n") + data
+            staged = self._new_staged_path(rel)
+            with open(staged, "wb") as handle:
+                handle.write(data)
+                os.fdatasync(handle.fileno())
+            staged_rel = staged.relative_to(self.root).as_posix()
+            operations.append({"path": rel, "action": "append", "staged": staged_rel, "offset": offset})
+        return operations
 
     def abandon(self) -> None:
         shutil.rmtree(self._staging, ignore_errors=True)

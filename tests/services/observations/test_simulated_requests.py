@@ -123,6 +123,9 @@ def test_templates_apply_to_any_target_and_flags_override_them(run: Run) -> None
     )
     run("obs", "template", "save", "broken", "--facility", "simulated", "--exposure-count", "many", expect=1)
     assert [t["name"] for t in json_of(run("obs", "template", "list", "--json"))] == ["sn-gr"]
+    shown = json_of(run("obs", "template", "show", "sn-gr", "--json"))
+    assert (shown["facility"], shown["parameters"]["filters"]) == ("simulated", "g,r")
+    assert run("obs", "template", "show", "sn-gr").stdout.splitlines()[0] == "sn-gr  (simulated)"
     run("obs", "request", "SN 2026abc", "--template", "sn-gr", "--exposure-time", "45")
     record = json_of(run("obs", "show", "1", "--json"))
     assert record["parameters"]["filters"] == "g,r" and record["parameters"]["exposure_time"] == 45

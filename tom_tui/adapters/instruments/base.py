@@ -29,7 +29,6 @@ import math
 import re
 import warnings
 from collections.abc import Callable, Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -41,16 +40,12 @@ from tom_tui.domain.frames import (
     HeaderConventions,
     ImageType,
 )
+from tom_tui.domain.polarimetry import InstrumentalPolarization
+from tom_tui.domain.polarimetry import PolarimetryMode as PolarimetryMode  # profiles name it from here too
 
 
 class FrameFileError(ValidationError):
     """A file that cannot be read as a FITS image; the message names the file and why."""
-
-
-class PolarimetryMode(StrEnum):
-    NONE = "none"
-    POLARIZER = "polarizer"  # a rotating polarizer: frames at 0, 45, 90, 135 degrees
-    HWP = "hwp"  # a half-wave plate in front of a fixed analyser
 
 
 FITS_SECTION = re.compile(r"^\[\s*\d+\s*:\s*\d+\s*,\s*\d+\s*:\s*\d+\s*\]$")
@@ -106,6 +101,51 @@ def _mode(value: Any) -> str | None:
     return None if value in modes else f"one of {', '.join(modes)}"
 
 
+INSTRUMENTAL_POLARIZATION_KEYS = {
+    "q": "q",
+    "u": "u",
+    "q_err": "q_err",
+    "u_err": "u_err",
+    "angle_offset": "angle_offset_deg",
+}
+
+
+def _polarization_number(key: str, number: Any) -> bool:
+    if key not in INSTRUMENTAL_POLARIZATION_KEYS:
+        return False
+    valid = isinstance(number, int | float) and not isinstance(number, bool) and math.isfinite(number)
+    return valid and not (key.endswith("_err") and number < 0)
+
+
+def _instrumental_polarization(value: Any) -> str | None:
+    expected = (
+        "a table of q, u (fractions), q_err, u_err and angle_offset (degrees), with tables of the same "
+        "keys for filters that differ, e.g. { q = 0.012, u = -0.008, angle_offset = 12.0, V = { q = 0.02 } }"
+    )
+    if not isinstance(value, dict):
+        return expected
+    for key, item in value.items():
+        band_table = isinstance(item, dict) and all(_polarization_number(k, v) for k, v in item.items())
+        if not (band_table or _polarization_number(key, item)):
+            return expected
+    return None
+
+
+def instrumental_polarizations(
+    start: InstrumentalPolarization, given: Mapping[str, Any]
+) -> tuple[InstrumentalPolarization, dict[str, InstrumentalPolarization]]:
+    """The default instrumental polarisation and the filters' own, from an
+    ``instrumental_polarization`` table (a filter's table starts from the default)."""
+
+    def applied(base: InstrumentalPolarization, table: Mapping[str, Any]) -> InstrumentalPolarization:
+        values = {INSTRUMENTAL_POLARIZATION_KEYS[key]: float(value) for key, value in table.items()}
+        return dataclasses.replace(base, **values)
+
+    default = applied(start, {key: value for key, value in given.items() if not isinstance(value, dict)})
+    bands = {band: applied(default, table) for band, table in given.items() if isinstance(table, dict)}
+    return default, bands
+
+
 CONVENTION_LISTS = (
     "image_type_keywords",
     "filter_keywords",
@@ -129,6 +169,7 @@ SETTING_CHECKS: dict[str, Check] = {
     "overscan": _section,
     "trim": _section,
     "polarimetry": _mode,
+    "instrumental_polarization": _instrumental_polarization,
     **dict.fromkeys(CONVENTION_LISTS, _texts),
     "image_types": _image_types,
     "filter_names": _names,
@@ -173,6 +214,8 @@ class InstrumentProfile:
     overscan_keywords: tuple[str, ...] = ("BIASSEC",)
     trim_keywords: tuple[str, ...] = ("TRIMSEC", "DATASEC")
     polarimetry: PolarimetryMode = PolarimetryMode.NONE
+    instrumental_polarization: InstrumentalPolarization = InstrumentalPolarization()
+    band_polarizations: Mapping[str, InstrumentalPolarization] = {}  # filters that differ from the default
 
     def __init__(self, settings: Mapping[str, Any] | None = None, name: str | None = None) -> None:
         """The profile with ``settings`` (an ``[instruments.NAME]`` table) applied on top.
@@ -194,6 +237,10 @@ class InstrumentProfile:
                 setattr(self, key, tuple(settings[key]))
         if "polarimetry" in settings:
             self.polarimetry = PolarimetryMode(settings["polarimetry"])
+        if "instrumental_polarization" in settings:
+            self.instrumental_polarization, self.band_polarizations = instrumental_polarizations(
+                self.instrumental_polarization, settings["instrumental_polarization"]
+            )
         detector = {key: settings[key] for key in (*DETECTOR_NUMBERS, "overscan", "trim") if key in settings}
         self.detector = dataclasses.replace(self.detector, **detector)
         conventions: dict[str, Any] = {
@@ -244,6 +291,10 @@ class InstrumentProfile:
             trim=configured.trim or _header_section(header, self.trim_keywords),
         )
 
+    def instrumental_polarization_for(self, band: str | None) -> InstrumentalPolarization:
+        """The instrumental polarisation of frames taken in ``band`` (the filter's own, else the default)."""
+        return self.band_polarizations.get(band or "", self.instrumental_polarization)
+
     def summary(self) -> dict[str, Any]:
         """What the profile is, as JSON-ready values."""
         return {
@@ -252,6 +303,10 @@ class InstrumentProfile:
             "telescopes": list(self.telescopes),
             "instruments": list(self.instruments),
             "polarimetry": self.polarimetry.value,
+            "instrumental_polarization": {
+                **dataclasses.asdict(self.instrumental_polarization),
+                **{band: dataclasses.asdict(value) for band, value in self.band_polarizations.items()},
+            },
             **dataclasses.asdict(self.detector),
         }
 

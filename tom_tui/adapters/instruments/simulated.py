@@ -2,7 +2,9 @@
 
 The simulator writes ``IMAGETYP`` = BIAS, FLAT or LIGHT, unbinned frames without a binning
 keyword, and its detector values in ``GAIN``, ``RDNOISE`` and ``SATURATE``; the pixel scale is
-the camera's and is not written in the header.
+the camera's and is not written in the header. The camera has a rotating polarizer whose angle
+is in ``POLANGLE`` (:mod:`tom_tui.adapters.simulated.polarimetry`), with the instrumental
+polarisation the simulator gives it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 
 from tom_tui.adapters.instruments.base import InstrumentProfile
-from tom_tui.adapters.simulated.imaging import Camera
+from tom_tui.adapters.simulated.imaging import SIMULATED_INSTRUMENTAL_POLARIZATION, Camera
 from tom_tui.domain.frames import GENERIC_CONVENTIONS, Detector
+from tom_tui.domain.polarimetry import PolarimetryMode
 
 _CAMERA = Camera()
 
@@ -29,3 +32,5 @@ class SimulatedProfile(InstrumentProfile):
         saturation=float(_CAMERA.saturation),
         pixel_scale_arcsec=_CAMERA.pixel_scale_arcsec,
     )
+    polarimetry = PolarimetryMode.POLARIZER
+    instrumental_polarization = SIMULATED_INSTRUMENTAL_POLARIZATION

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -234,13 +236,28 @@ class SimulatedNight:
         mags[np.asarray(self.stars["variable"])] = self.variable.magnitude(mjd)
         return mags
 
-    def science(self, index: int, exptime: float = 60.0) -> fits.HDUList:
-        """Science frame ``index`` (every five minutes from ten minutes after the start)."""
+    def science(
+        self,
+        index: int,
+        exptime: float = 60.0,
+        star_transmission: FloatArray | float = 1.0,
+        sky_transmission: float = 1.0,
+        extra_header: Mapping[str, Any] | None = None,
+    ) -> fits.HDUList:
+        """Science frame ``index`` (every five minutes from ten minutes after the start).
+
+        ``star_transmission`` (one value, or one per star of :attr:`stars`) and
+        ``sky_transmission`` scale the light of an optical element in the beam, such as a
+        polarizer; ``extra_header`` keywords are written into the header."""
         cam = self.camera
         mjd = self.mjd_of(index, exptime)
         sky = cam.sky_electrons_per_pixel(self.sky_mag_arcsec2, self.band, self.airmass) * exptime
-        light = np.full((cam.ny, cam.nx), sky)
-        flux = cam.electrons_per_second(self.star_magnitudes(mjd), self.band, self.airmass) * exptime
+        light = np.full((cam.ny, cam.nx), sky * sky_transmission)
+        flux = (
+            cam.electrons_per_second(self.star_magnitudes(mjd), self.band, self.airmass)
+            * exptime
+            * star_transmission
+        )
         add_gaussian_sources(
             light,
             np.asarray(self.stars["x"], dtype=np.float64),
@@ -255,4 +272,5 @@ class SimulatedNight:
         header["OBJECT"] = "SIM FIELD"
         header["AIRMASS"] = self.airmass
         header.update(self.header_wcs.to_header())
+        header.update(dict(extra_header or {}))
         return fits.HDUList([fits.PrimaryHDU(self._readout(electrons, rng), header)])

@@ -24,6 +24,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from scipy.special import erf
 
+from tom_tui.domain.polarimetry import InstrumentalPolarization
 from tom_tui.domain.sites import Site, known_site
 
 SIMULATED_SITE = known_site("Roque de los Muchachos")
@@ -67,6 +68,13 @@ STAR_COLOUR = {
     "R": -0.2,
     "I": -0.55,
 }
+
+# What the simulated camera's optics do to polarisation (see tom_tui.adapters.simulated.polarimetry):
+# ~1.4 % of instrumental polarisation, typical of a Cassegrain telescope with a fold mirror, and a
+# 12° turn of the analyser's zero from north.
+SIMULATED_INSTRUMENTAL_POLARIZATION = InstrumentalPolarization(
+    q=0.012, u=-0.008, q_err=0.0003, u_err=0.0003, angle_offset_deg=12.0
+)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,15 @@ def find_duplicates(
     return DedupResult(keep, remove, incoming_index)
 
 
+def same_exposures(existing: pa.Table, incoming: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``incoming`` and rows of ``existing`` (one target's, canonical names) that are one
+    exposure by the same-exposure test; both need ``mjd``, ``filter``, ``telescope``,
+    ``instrument`` and ``source``."""
+    if existing.num_rows == 0 or incoming.num_rows == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return _match_within(existing, incoming, SAME_EXPOSURE_DAYS, SAME_EXPOSURE_KEY)
+
+
 def _group_codes(
     existing: pa.Table, incoming: pa.Table, key: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray]:

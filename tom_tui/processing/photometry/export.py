@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.domain.photometry import JSON_FIELDS
 from tom_tui.domain.units import AB_ZERO_POINT_UJY
+from tom_tui.processing.arrow_json import json_member, object_rows, table_json_pieces
 
 # SNANA's FLUXCAL is defined with zero point 27.5.
 SNANA_ZERO_POINT = 27.5
@@ -64,10 +64,26 @@ def write_csv(table: pa.Table, path: Path) -> None:
 
 
 def write_json(table: pa.Table, path: Path) -> None:
-    rows = _rows(table)
-    for row in rows:
-        row["detection"] = row.get("mag") is not None
-    path.write_bytes(orjson.dumps(rows, option=orjson.OPT_INDENT_2))
+    """A JSON list of points, one object per row (NaN as null), built a column at a time so that
+    millions of points never become Python dicts."""
+    columns = [name for name in EXPORT_COLUMNS if name in table.column_names]
+
+    def body(batch: pa.Table) -> bytes:
+        members = [json_member(name, batch.column(name), first=i == 0) for i, name in enumerate(columns)]
+        members.append(json_member("detection", _detected(batch), first=not columns))
+        return object_rows(members, batch.num_rows)
+
+    with open(path, "wb") as handle:
+        for piece in table_json_pieces(table, body):
+            handle.write(piece)
+
+
+def _detected(table: pa.Table) -> pa.Array:
+    """Whether each point has a magnitude (a NaN magnitude is none)."""
+    if "mag" not in table.column_names:
+        return pa.array([False] * table.num_rows)
+    mag = table.column("mag")
+    return pc.fill_null(pc.and_kleene(pc.is_valid(mag), pc.invert(pc.is_nan(mag))), False)
 
 
 def write_ecsv(table: pa.Table, path: Path) -> None:

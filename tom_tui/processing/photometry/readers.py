@@ -206,7 +206,9 @@ def read_whitespace_table(path: Path) -> RawTable:
         if stripped.startswith("###") or (not stripped.startswith("#")):
             header_index = index
             break
-        if "forcediffimflux" in stripped:
+        # A commented header names every column; the service's column definitions above it
+        # ("# forcediffimflux = Forced difference image PSF-fit flux [DN]") name one each.
+        if "forcediffimflux" in stripped and "zpdiff" in stripped:
             header_index = index
             break
     if header_index is None:

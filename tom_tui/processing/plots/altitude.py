@@ -10,6 +10,7 @@ drops a title wider than the plot).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ TARGET_COLOUR = "cyan"
 MOON_COLOUR = "gray"
 AIRMASS_COLOUR = "red"
 TWILIGHT_COLOURS = {"sun": "orange", "nautical": "blue"}
+# The same meanings in the PNG (matplotlib colour names; the target's track a strong cyan).
+PNG_COLOURS = {"target": "#00a0c0", "moon": "grey", "airmass": "red", "sun": "orange", "nautical": "blue"}
 
 
 def ever_above_horizon(altitude: npt.NDArray[np.float64]) -> bool:
@@ -96,3 +99,53 @@ def render_altitude_track_text(
     text: str = plotext.build()
     plotext.clf()
     return text
+
+
+def save_altitude_track_png(
+    grid: NightGrid,
+    altitude: npt.NDArray[np.float64],
+    target_name: str,
+    airmass_limit: float,
+    path: Path,
+    *,
+    title: str | None = None,
+) -> None:
+    """The same plot as :func:`draw_altitude_track`, as a PNG image (``plot visibility --png``)."""
+    from tom_tui.processing.plots.png import pyplot_for_files
+
+    pyplot = pyplot_for_files()
+    midnight = grid.mid_mjd
+    hours = (grid.mjd - midnight) * 24.0
+    figure, axes = pyplot.subplots(figsize=(7.0, 4.0), dpi=150)
+    axes.plot(hours, altitude, color=PNG_COLOURS["target"], lw=1.6, label=target_name)
+    axes.plot(
+        hours,
+        grid.moon_alt,
+        color=PNG_COLOURS["moon"],
+        lw=1.0,
+        ls="--",
+        label=f"Moon ({grid.moon_illumination:.0%})",
+    )
+    axes.axhline(
+        airmass_altitude(airmass_limit),
+        color=PNG_COLOURS["airmass"],
+        lw=0.8,
+        label=f"airmass {airmass_limit:g}",
+    )
+    for name, mjd in grid.twilights().items():
+        for kind in ("sun", "nautical"):
+            if mjd is not None and kind in name:
+                axes.axvline(float((mjd - midnight) * 24.0), color=PNG_COLOURS[kind], lw=0.6)
+    axes.set_ylim(*ALTITUDE_RANGE)
+    axes.set_xlim(float(hours[0]), float(hours[-1]))
+    axes.set_xlabel(f"hours from local midnight ({from_mjd(midnight).strftime('%H:%M')} UTC)")
+    axes.set_ylabel("altitude (deg)")
+    axes.set_title(title if title is not None else track_title(target_name, grid), fontsize=9)
+    note = horizon_note(target_name, altitude)
+    if note:
+        axes.text(0.5, 0.5, note, transform=axes.transAxes, ha="center", fontsize=9)
+    axes.legend(fontsize=7, frameon=False, loc="upper right")
+    axes.grid(alpha=0.2)
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from tom_tui.processing.plots.prepare import LightCurveData, SpectrumPlotData
-from tom_tui.processing.plots.styles import SPECTRUM_PNG_COLOUR, mjd_to_date
+from tom_tui.processing.plots.styles import REDUCED_PNG_MARKER, SPECTRUM_PNG_COLOUR, mjd_to_date
 
 
-def _pyplot() -> Any:
+def pyplot_for_files() -> Any:
+    """matplotlib's pyplot drawing into files only (no display is needed or used)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: files only
@@ -25,10 +26,11 @@ def _draw_series(axes: Any, data: LightCurveData) -> None:
                 item.x,
                 item.y,
                 yerr=item.yerr,
-                fmt="o",
-                ms=4,
+                fmt=REDUCED_PNG_MARKER if item.reduced else "o",
+                ms=5 if item.reduced else 4,
+                mfc="none" if item.reduced else item.png_colour,
                 color=item.png_colour,
-                label=item.band,
+                label=item.label,
                 elinewidth=0.8,
                 capsize=0,
             )
@@ -41,12 +43,12 @@ def _draw_series(axes: Any, data: LightCurveData) -> None:
                 facecolors="none",
                 edgecolors=item.png_colour,
                 alpha=0.7,
-                label=f"{item.band} limit",
+                label=f"{item.label} limit",
             )
 
 
 def save_lightcurve_png(data: LightCurveData, path: Path, *, title: str = "", dates: bool = False) -> None:
-    pyplot = _pyplot()
+    pyplot = pyplot_for_files()
     figure, axes = pyplot.subplots(figsize=(7.0, 4.5), dpi=150)
     _draw_series(axes, data)
     if not data.flux:
@@ -70,7 +72,7 @@ def save_lightcurve_png(data: LightCurveData, path: Path, *, title: str = "", da
 
 
 def save_spectrum_png(data: SpectrumPlotData, path: Path, *, title: str = "") -> None:
-    pyplot = _pyplot()
+    pyplot = pyplot_for_files()
     figure, axes = pyplot.subplots(figsize=(7.0, 4.0), dpi=150)
     axes.plot(data.wavelength, data.flux, lw=0.8, color=SPECTRUM_PNG_COLOUR, label=data.label or None)
     if data.error is not None:

@@ -27,6 +27,14 @@ BAND_STYLE: dict[str, tuple[int, str]] = {
 FALLBACK_STYLE = [(39, "#1f77b4"), (201, "#e377c2"), (220, "#d4a017"), (75, "#4a90d9"), (160, "#b22222")]
 MARKERS = ["●", "■", "◆", "▲", "✚", "✱", "◉", "▣"]
 LIMIT_MARKER = "▽"
+# Points measured by a tom-tui reduction run: a marker no band uses, in the band's colour.
+REDUCED_MARKER = "◇"
+REDUCED_PNG_MARKER = "D"  # an open diamond in PNG images
+REDUCED_LABEL = "(reduced here)"
+# Points flagged as bad, drawn only when asked for: one grey cross whatever their band.
+FLAGGED_MARKER = "✗"
+FLAGGED_LABEL = "flagged"
+FLAGGED_STYLE = (244, "#8c8c8c")
 SPECTRUM_TERMINAL_COLOUR = 39
 SPECTRUM_PNG_COLOUR = "#1f4e79"
 

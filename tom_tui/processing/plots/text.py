@@ -23,7 +23,7 @@ def draw_lightcurve(plt: Any, data: LightCurveData, *, title: str = "", dates: b
     with_points = sum(len(item.x) for item in data.series)
     stride = max(1, -(-with_points // MAX_TERMINAL_ERROR_BARS))
     for item in data.series:
-        label: str | None = item.band
+        label: str | None = item.label
         if len(item.x):
             if np.any(item.yerr > 0):
                 plt.error(
@@ -42,8 +42,9 @@ def draw_lightcurve(plt: Any, data: LightCurveData, *, title: str = "", dates: b
                 item.limit_y.tolist(),
                 marker=LIMIT_MARKER,
                 color=item.terminal_colour,
-                label=f"{item.band} limit" if label is None else f"{label} (limits)",
+                label=f"{item.label} limit" if label is None else f"{label} (limits)",
             )
+    _leave_room_for_the_legend(plt, data)
     if not data.flux:
         plt.yreverse(True)
         plt.ylabel("AB mag (▽ upper limit)")
@@ -58,15 +59,49 @@ def draw_lightcurve(plt: Any, data: LightCurveData, *, title: str = "", dates: b
         plt.xlabel("MJD")
 
 
+LEGEND_ROOM_PER_LABEL = 0.07  # of the y range: plotext's legend takes one text row per series
+
+
+def _leave_room_for_the_legend(plt: Any, data: LightCurveData) -> None:
+    """Stretch the y range at the top of the plot (the bright end of a magnitude plot) so that
+    plotext's legend, drawn in the top-left corner, covers no point."""
+    values = [item.y for item in data.series if len(item.y)] + [
+        item.limit_y for item in data.series if len(item.limit_y)
+    ]
+    if not values:
+        return
+    every = np.concatenate(values)
+    every = every[np.isfinite(every)]
+    if not every.size:
+        return
+    low, high = float(every.min()), float(every.max())
+    spread = (high - low) or 1.0
+    labels = sum(1 + bool(len(item.limit_x) and len(item.x)) for item in data.series)
+    room = spread * min(0.6, 0.05 + LEGEND_ROOM_PER_LABEL * labels)
+    margin = spread * 0.03
+    if data.flux:
+        plt.ylim(low - margin, high + room)
+    else:  # magnitudes: the top of the reversed axis is the smallest value
+        plt.ylim(low - room, high + margin)
+
+
+def readable_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
+    """Tick positions and labels a person can read at any scale: ``2.03e-16``, not
+    ``0.000000000000000203`` (plotext writes its labels as fixed-point decimals)."""
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        return [low], [f"{low:.3g}"]
+    ticks = np.linspace(low, high, count)
+    return ticks.tolist(), [f"{tick:.3g}" for tick in ticks]
+
+
 def draw_spectrum(plt: Any, data: SpectrumPlotData, *, title: str = "") -> None:
-    plt.title(title)
-    plt.plot(
-        data.wavelength.tolist(),
-        data.flux.tolist(),
-        color=SPECTRUM_TERMINAL_COLOUR,
-        label=data.label or None,
-        marker="braille",
-    )
+    # The spectrum's name goes in the title: plotext's legend sits in the plot and would hide
+    # the top of a line that peaks at the left.
+    plt.title(" · ".join(part for part in (title, data.label) if part))
+    plt.plot(data.wavelength.tolist(), data.flux.tolist(), color=SPECTRUM_TERMINAL_COLOUR, marker="braille")
+    finite = data.flux[np.isfinite(data.flux)]
+    if finite.size:
+        plt.yticks(*readable_ticks(float(finite.min()), float(finite.max())))
     plt.xlabel(f"wavelength ({data.wavelength_unit})")
     plt.ylabel(f"flux ({data.flux_unit})" if data.flux_unit else "flux (unit not given)")
 

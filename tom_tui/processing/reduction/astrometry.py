@@ -7,8 +7,9 @@ pair closer than the search radius votes for the offset between them, the most v
 wins, and stars are then paired with their nearest catalog neighbour (mutual nearest, within
 the match radius). astropy's ``fit_wcs_from_points`` fits a TAN projection, with SIP distortion
 terms when a plain TAN leaves more than :data:`SIP_WORTH_IT_PX` of RMS and there are stars
-enough to fit them. Blind solving (no WCS in the header) is left to astrometry.net's
-``solve-field`` in the run that calls these stages.
+enough to fit them. A frame with no WCS in its header, or whose header WCS leads to no match,
+is solved blind by the :class:`BlindSolver` the stage is given (astrometry.net's ``solve-field``,
+from the adapters) from its detected stars, and the fit then starts from that solution.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -44,18 +46,24 @@ SIP_WORTH_IT_PX = 0.15
 SIP_DEGREES = (3, 2)
 POOR_ASTROMETRY_PX = 1.0
 
+# Header keywords of where a telescope pointed: degrees, or sexagesimal hours and degrees.
+POINTING_KEYWORDS = (("RA", "DEC"), ("OBJCTRA", "OBJCTDEC"), ("CRVAL1", "CRVAL2"))
+
 RA_COLUMNS = ("ra", "RA", "RAJ2000", "RA_ICRS", "ra_deg", "RAdeg", "ALPHA_J2000")
 DEC_COLUMNS = ("dec", "DEC", "Dec", "DEJ2000", "DE_ICRS", "dec_deg", "DEdeg", "DELTA_J2000")
 
 
 @dataclass(frozen=True)
 class ReferenceCatalog:
-    """Positions (ICRS degrees) and, when known, magnitudes of the stars of a field."""
+    """Positions (ICRS degrees) and, when known, magnitudes of the stars of a field; ``note``
+    says where they came from and how the magnitudes were chosen (plain data: it travels to
+    worker processes as it is)."""
 
     ra: FloatArray
     dec: FloatArray
     mag: FloatArray | None = None
     mag_error: FloatArray | None = None
+    note: str = ""
 
     @classmethod
     def from_table(
@@ -296,19 +304,63 @@ def fit_wcs(x: FloatArray, y: FloatArray, ra: FloatArray, dec: FloatArray) -> Wc
     return best
 
 
+class BlindSolveFailed(Exception):
+    """A blind solve found no solution; the message says why in one sentence."""
+
+
+class BlindSolver(Protocol):
+    """Solves a frame's WCS from its stars alone (no starting WCS): returns the WCS, or raises
+    :class:`BlindSolveFailed`. ``x``, ``y`` are 0-based pixel positions, brightest first;
+    ``pointing`` is where the header says the telescope pointed, when it says."""
+
+    def __call__(
+        self,
+        x: FloatArray,
+        y: FloatArray,
+        flux: FloatArray,
+        shape: tuple[int, int],
+        pointing: tuple[float, float] | None,
+    ) -> WCS: ...
+
+
+def pointing_of(header: Any) -> tuple[float, float] | None:
+    """(RA, Dec) in degrees where a header says the telescope pointed (:data:`POINTING_KEYWORDS`)."""
+    from tom_tui.domain.errors import ValidationError
+    from tom_tui.domain.target import parse_dec, parse_ra
+
+    for ra_key, dec_key in POINTING_KEYWORDS:
+        if header.get(ra_key) is None or header.get(dec_key) is None:
+            continue
+        try:
+            ra, dec = parse_ra(header[ra_key]), parse_dec(header[dec_key])
+        except ValidationError:
+            continue
+        if ra is not None and dec is not None:
+            return ra, dec
+    return None
+
+
 class SolveAstrometry(Stage):
     """Detect stars, measure the FWHM, match the reference catalog and fit the WCS.
 
     Writes ``fwhm_px``, ``detections`` (a Table with ``ra``/``dec`` through the fitted WCS),
     ``wcs_fit`` (a :class:`WcsFit`) and ``astrometric_rms_px`` into the frame's results, and the
-    fitted WCS onto the frame. A frame with no stars, no header WCS or too few matches is dropped.
+    fitted WCS onto the frame. With a ``blind_solver``, a frame with no header WCS, or too few
+    matches through it, is solved blind first (``blind_solved`` is then true in its results). A
+    frame with no stars, or no WCS and no solution, or too few matches, is dropped.
     """
 
     name = "astrometry"
 
-    def __init__(self, catalog: ReferenceCatalog, fwhm_guess_px: float = DEFAULT_FWHM_GUESS_PX) -> None:
+    def __init__(
+        self,
+        catalog: ReferenceCatalog,
+        fwhm_guess_px: float = DEFAULT_FWHM_GUESS_PX,
+        blind_solver: BlindSolver | None = None,
+    ) -> None:
         self.catalog = catalog
         self.fwhm_guess = fwhm_guess_px
+        self.blind_solver = blind_solver
 
     def run(self, frame: ReductionFrame) -> ReductionFrame:
         label = frame.name or "frame"
@@ -325,11 +377,7 @@ class SolveAstrometry(Stage):
             raise StageFailure(FrameFlag.NO_STARS, f"{label}: the stars' FWHM could not be measured")
         stars = with_saturated_stars(detect_stars(data, fwhm, mask=unusable), frame.saturated, fwhm)
         frame.results["fwhm_px"] = fwhm
-        if frame.ccd.wcs is None or not frame.ccd.wcs.has_celestial:
-            raise StageFailure(
-                FrameFlag.NO_ASTROMETRIC_MATCH, f"{label} has no WCS in its header; expected a starting WCS"
-            )
-        fit = self._fit(label, stars, frame.ccd.wcs, data.shape, fwhm)
+        fit = self._solved(frame, label, stars, data.shape, fwhm)
         frame.ccd.wcs = fit.wcs
         ra, dec = fit.wcs.all_pix2world(stars["x"], stars["y"], 0)
         stars["ra"], stars["dec"] = ra, dec
@@ -337,6 +385,40 @@ class SolveAstrometry(Stage):
         if fit.rms_px > POOR_ASTROMETRY_PX:
             frame.flag(FrameFlag.POOR_ASTROMETRY, f"{label}: astrometric RMS {fit.rms_px:.2f} px")
         return frame
+
+    def _solved(
+        self, frame: ReductionFrame, label: str, stars: Table, shape: tuple[int, int], fwhm: float
+    ) -> WcsFit:
+        """The fit from the header WCS, or from a blind solution when there is none or it fails."""
+        header_wcs = frame.ccd.wcs if frame.ccd.wcs is not None and frame.ccd.wcs.has_celestial else None
+        if header_wcs is not None:
+            try:
+                return self._fit(label, stars, header_wcs, shape, fwhm)
+            except StageFailure:
+                if self.blind_solver is None:
+                    raise
+        elif self.blind_solver is None:
+            raise StageFailure(
+                FrameFlag.NO_ASTROMETRIC_MATCH,
+                f"{label} has no WCS in its header; expected a starting WCS",
+            )
+        start = self._blind_solution(frame, label, stars, shape)
+        frame.results["blind_solved"] = True
+        return self._fit(label, stars, start, shape, fwhm)
+
+    def _blind_solution(self, frame: ReductionFrame, label: str, stars: Table, shape: tuple[int, int]) -> WCS:
+        assert self.blind_solver is not None
+        usable = stars[~np.asarray(stars["saturated"], dtype=bool)]
+        try:
+            return self.blind_solver(
+                np.asarray(usable["x"], dtype=np.float64),
+                np.asarray(usable["y"], dtype=np.float64),
+                np.asarray(usable["flux"], dtype=np.float64),
+                shape,
+                pointing_of(frame.ccd.meta),
+            )
+        except BlindSolveFailed as error:
+            raise StageFailure(FrameFlag.NO_ASTROMETRIC_MATCH, f"{label}: {error}") from None
 
     def _fit(self, label: str, stars: Table, start: WCS, shape: tuple[int, int], fwhm: float) -> WcsFit:
         # Saturated stars' centres are poor: they help no fit.

@@ -1,10 +1,11 @@
 """Master calibration frames: bias, dark per second, flat per filter, and choosing one for a night.
 
-Frames are combined with ccdproc's :func:`ccdproc.combine`: sigma-clipped (3 sigma about the
-median, median absolute deviation as the spread) then averaged, in tiles no bigger than
-``mem_limit`` bytes. Given file paths, the raw frames are read a tile at a time and a master bias
-never holds the whole stack in memory; darks and flats are bias-subtracted (and dark-subtracted)
-one at a time first, so they are combined from memory.
+Frames are combined as ccdproc's :func:`ccdproc.combine` does (sigma-clipped, 3 sigma about the
+median with the median absolute deviation as the spread, then averaged), by
+:mod:`tom_tui.processing.reduction.combine`, a band of rows at a time within ``memory_limit``
+bytes of working memory. Given file paths, each raw frame is read once, memory-mapped, and a
+master bias never holds the stack in memory; darks and flats are bias-subtracted (and
+dark-subtracted) one at a time first, so they are combined from memory.
 
 Every master records the frames it came from: ``NCOMBINE`` and one ``HISTORY`` line per frame in
 its header, and :attr:`MasterRecord.sources` in the record a run keeps.
@@ -18,20 +19,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import ccdproc
 import numpy as np
+import numpy.typing as npt
 from astropy import units as u
 from astropy.io import fits
-from astropy.nddata import CCDData
-from astropy.stats import mad_std
+from astropy.nddata import CCDData, StdDevUncertainty
 
-# Tiles of 256 MB: a 2k x 2k float64 stack of 10 frames (320 MB) is combined in two passes.
-DEFAULT_MEMORY_LIMIT = 256e6
+from tom_tui.processing.reduction.combine import clipped_mean, rows_per_band
+
+# Working memory of a combine, beside the master itself (its mean and uncertainty, two float32
+# frames), as a fraction of one float32 frame: a master bias peaks under three frames' worth.
+WORKING_MEMORY_FRAMES = 0.5
+# ...but never less than this (bytes): bands of a few rows of a small frame cost more in Python
+# than they save in memory.
+MIN_WORKING_MEMORY = 1e6
 # A master from a night further than this from the frame's night is used with a warning.
 STALE_MASTER_DAYS = 7
-SIGMA_CLIP_LIMIT = 3.0
 
 FrameSource: TypeAlias = str | os.PathLike[str] | CCDData
 
@@ -81,46 +87,143 @@ def _as_ccd(source: FrameSource, unit: str) -> CCDData:
     return CCDData.read(source, unit=unit)
 
 
+class _FrameRows:
+    """Rows of one frame on demand: a slice of an in-memory CCDData (NaN where masked), or a
+    band read from a FITS file: memory-mapped and scaled here (BZERO, BSCALE, BLANK) for plain
+    images, through astropy's section (which decompresses only those tiles) for compressed ones."""
+
+    def __init__(self, source: FrameSource, name: str) -> None:
+        self.name = name
+        self._file: fits.HDUList | None = None
+        self._mask: npt.NDArray[np.bool_] | None = None
+        self._zero, self._scale, self._blank = 0.0, 1.0, None
+        if isinstance(source, CCDData):
+            self._pixels: Any = source.data
+            self._mask = None if source.mask is None else np.asarray(source.mask, dtype=bool)
+            self.header = source.meta
+            self.shape: tuple[int, ...] = tuple(source.data.shape)
+            return
+        try:
+            # Raw integers, memory-mapped: each band is read and scaled once, straight to float32.
+            self._file = fits.open(source, memmap=True, do_not_scale_image_data=True)
+            index, hdu = next(
+                (index, hdu)
+                for index, hdu in enumerate(self._file)
+                if hdu.is_image and hdu.header.get("NAXIS") == 2
+            )
+        except StopIteration:
+            self.close()
+            raise ValueError(f"{source} holds no two-dimensional image; expected a CCD frame") from None
+        except OSError as error:
+            self.close()
+            raise ValueError(f"{source} is not a readable FITS file ({error})") from None
+        self.header = hdu.header
+        self.shape = (int(hdu.header["NAXIS2"]), int(hdu.header["NAXIS1"]))
+        if isinstance(hdu, fits.CompImageHDU):
+            self._file.close()
+            self._file = fits.open(source)
+            self._pixels = self._file[index].section
+            return
+        self._pixels = hdu.data
+        self._zero = float(hdu.header.get("BZERO", 0.0))
+        self._scale = float(hdu.header.get("BSCALE", 1.0))
+        blank = hdu.header.get("BLANK")
+        self._blank = int(blank) if isinstance(blank, int) and hdu.header.get("BITPIX", 0) > 0 else None
+
+    def rows(self, start: int, stop: int, out: npt.NDArray[np.float32]) -> None:
+        raw = self._pixels[start:stop]
+        np.copyto(out, raw, casting="unsafe")
+        if self._scale != 1.0:
+            out *= np.float32(self._scale)
+        if self._zero:
+            out += np.float32(self._zero)
+        if self._blank is not None:
+            out[raw == self._blank] = np.nan
+        if self._mask is not None:
+            out[self._mask[start:stop]] = np.nan
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def _open_all(sources: Sequence[FrameSource], names: Sequence[str]) -> list[_FrameRows]:
+    frames: list[_FrameRows] = []
+    try:
+        for source, name in zip(sources, names, strict=True):
+            frames.append(_FrameRows(source, name))
+            if frames[-1].shape != frames[0].shape:
+                height, width = frames[-1].shape
+                raise ValueError(
+                    f"{name} is {width}x{height}; expected {frames[0].shape[1]}x{frames[0].shape[0]} "
+                    f"like {frames[0].name}"
+                )
+    except BaseException:
+        for frame in frames:
+            frame.close()
+        raise
+    return frames
+
+
 def combine_frames(
     sources: Sequence[FrameSource],
     *,
-    memory_limit: float = DEFAULT_MEMORY_LIMIT,
+    memory_limit: float | None = None,
     unit: str = "adu",
     names: Sequence[str] | None = None,
 ) -> CCDData:
     """The sigma-clipped average of ``sources`` (paths or CCDData of one size), in bounded memory.
 
-    The result's header is the first frame's, with ``NCOMBINE`` and a ``HISTORY`` line per frame
-    (``names``, else the file names).
+    The combine is :func:`tom_tui.processing.reduction.combine.clipped_mean` (ccdproc's average
+    with a 3-sigma clip about the median, MAD as the spread) over bands of rows sized so that the
+    working arrays stay within ``memory_limit`` bytes (default: half of one float32 frame, at
+    least :data:`MIN_WORKING_MEMORY`); each file is read once. The result holds
+    the mean (float32), its standard error as the uncertainty, and a mask where every frame was
+    rejected. Its header is the first frame's, with ``NCOMBINE`` and a ``HISTORY`` line per frame
+    (``names``, else the file names). Unit: the first CCDData's, else ``unit``.
     """
     if not sources:
         raise ValueError("no frames to combine; a master needs at least one frame")
-    inputs: list[CCDData] | list[str] = (
-        [_as_ccd(s, unit) for s in sources]
-        if any(isinstance(s, CCDData) for s in sources)
-        else [os.fspath(s) for s in sources if not isinstance(s, CCDData)]
+    names = list(names or [_name_of(source, index) for index, source in enumerate(sources)])
+    frames = _open_all(sources, names)
+    try:
+        height, width = frames[0].shape
+        mean = np.empty((height, width), dtype=np.float32)
+        error = np.empty((height, width), dtype=np.float32)
+        rejected: npt.NDArray[np.bool_] | None = None  # made only if some pixel lost every frame
+        limit = memory_limit
+        if limit is None:
+            limit = max(MIN_WORKING_MEMORY, WORKING_MEMORY_FRAMES * height * width * 4)
+        band = rows_per_band(len(frames), width, limit)
+        for start in range(0, height, band):
+            stop = min(height, start + band)
+            stack = np.empty((len(frames), stop - start, width), dtype=np.float32)
+            for frame, plane in zip(frames, stack, strict=True):
+                frame.rows(start, stop, plane)
+            combined = clipped_mean(stack)
+            mean[start:stop], error[start:stop] = combined.mean, combined.error
+            if combined.all_rejected.any():
+                rejected = np.zeros((height, width), dtype=bool) if rejected is None else rejected
+                rejected[start:stop] = combined.all_rejected
+        header = fits.Header(frames[0].header)
+    finally:
+        for frame in frames:
+            frame.close()
+    first = next((source for source in sources if isinstance(source, CCDData)), None)
+    master = CCDData(
+        mean,
+        uncertainty=StdDevUncertainty(error, copy=False),
+        mask=rejected,
+        meta=header,
+        unit=first.unit if first is not None else unit,
     )
-    combined: CCDData = ccdproc.combine(
-        inputs,
-        method="average",
-        sigma_clip=True,
-        sigma_clip_low_thresh=SIGMA_CLIP_LIMIT,
-        sigma_clip_high_thresh=SIGMA_CLIP_LIMIT,
-        sigma_clip_func=np.ma.median,
-        sigma_clip_dev_func=mad_std,
-        mem_limit=memory_limit,
-        dtype=np.float32,
-        unit=unit,
-    )
-    if not isinstance(combined.meta, fits.Header):
-        combined.meta = fits.Header(dict(combined.meta))
-    combined.meta["NCOMBINE"] = (len(sources), "frames combined")
-    for name in names or [_name_of(source, index) for index, source in enumerate(sources)]:
-        combined.meta.add_history(f"combined from {name}")
-    return combined
+    master.meta["NCOMBINE"] = (len(sources), "frames combined")
+    for name in names:
+        master.meta.add_history(f"combined from {name}")
+    return master
 
 
-def master_bias(sources: Sequence[FrameSource], *, memory_limit: float = DEFAULT_MEMORY_LIMIT) -> CCDData:
+def master_bias(sources: Sequence[FrameSource], *, memory_limit: float | None = None) -> CCDData:
     """The master bias (ADU) of raw bias frames, already overscan-corrected and trimmed if needed."""
     master = combine_frames(sources, memory_limit=memory_limit)
     master.meta["IMAGETYP"] = "MASTER BIAS"
@@ -139,7 +242,7 @@ def master_dark(
     sources: Sequence[FrameSource],
     bias: CCDData,
     *,
-    memory_limit: float = DEFAULT_MEMORY_LIMIT,
+    memory_limit: float | None = None,
     unit: str = "adu",
 ) -> CCDData:
     """The dark current per second (ADU/s): each dark minus the bias, over its exposure, combined.
@@ -169,7 +272,7 @@ def master_flat(
     bias: CCDData | None,
     dark: CCDData | None = None,
     *,
-    memory_limit: float = DEFAULT_MEMORY_LIMIT,
+    memory_limit: float | None = None,
     unit: str = "adu",
 ) -> CCDData:
     """The normalised flat (median 1) of flat frames of one filter, bias and dark removed first.

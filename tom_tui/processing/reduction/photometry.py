@@ -31,6 +31,7 @@ from photutils.aperture import ApertureStats, CircularAnnulus, CircularAperture,
 
 from tom_tui.domain.frames import Frame
 from tom_tui.domain.photometry import DETECTION_SNR, INCOMING_SCHEMA, LIMIT_SIGMA
+from tom_tui.domain.reduction import REDUCTION_SOURCE
 from tom_tui.domain.units import AB_ZERO_POINT_UJY
 from tom_tui.processing.reduction.astrometry import ReferenceCatalog, mutual_nearest
 from tom_tui.processing.reduction.stages import BoolArray, FrameFlag, ReductionFrame, Stage, StageFailure
@@ -43,7 +44,6 @@ CALIBRATOR_SNR = 10.0
 MINIMUM_CALIBRATORS = 3
 # The median of n Gaussian values scatters sqrt(pi / 2) times more than their mean.
 MEDIAN_NOISE_FACTOR = math.pi / 2
-REDUCTION_SOURCE = "reduction"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import IntFlag
 from typing import Any
 
 import numpy as np
@@ -22,23 +21,13 @@ from astropy.io import fits
 from astropy.nddata import CCDData
 from astropy.wcs import WCS, FITSFixedWarning
 
+from tom_tui.domain.reduction import FrameFlag
+
 logger = logging.getLogger(__name__)
 
+__all__ = ["BoolArray", "FrameFlag", "ReductionFrame", "Stage", "StageFailure", "run_stages"]
+
 BoolArray = npt.NDArray[np.bool_]
-
-
-class FrameFlag(IntFlag):
-    """Why a frame was set aside or is to be trusted less; bits, so a run record can keep one int."""
-
-    NONE = 0
-    BAD_HEADER = 1
-    SIZE_MISMATCH = 2
-    NO_MASTER = 4
-    STALE_MASTER = 8  # the nearest master is more than a week from the frame's night
-    NO_STARS = 16
-    NO_ASTROMETRIC_MATCH = 32
-    POOR_ASTROMETRY = 64
-    NO_CALIBRATORS = 128
 
 
 class StageFailure(Exception):

@@ -58,7 +58,7 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("name", "Name", 20, lambda row: row["name"] or ""),
     TableColumn("ra", "RA", 11, lambda row: ra_hms(row["ra"])),
     TableColumn("dec", "Dec", 11, lambda row: dec_dms(row["dec"])),
-    TableColumn("", "Latest", 10, latest_magnitude),
+    TableColumn("last_det_mag", "Latest", 10, latest_magnitude),
     TableColumn("ra", "RA°", 9, lambda row: degrees(row["ra"]), align_right=True),
     TableColumn("dec", "Dec°", 9, lambda row: degrees(row["dec"]), align_right=True),
     TableColumn("type", "Type", 9, lambda row: target_kind(row["type"], row["scheme"])),
@@ -149,6 +149,14 @@ class TargetTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self.sort_key = "name"
         self.descending = False
+        self.columns: tuple[TableColumn, ...] = COLUMNS
+        self.needed_columns: tuple[str, ...] = NEEDED_COLUMNS
+        self.total_width = TOTAL_WIDTH
+
+    def set_columns(self, columns: tuple[TableColumn, ...], needed: tuple[str, ...]) -> None:
+        """Draw other columns (a table of other rows than targets reuses the same drawing)."""
+        self.columns, self.needed_columns = columns, needed
+        self.total_width = GUTTER + sum(column.width for column in columns) + SEPARATOR * (len(columns) - 1)
 
     # -- data --
     @property
@@ -164,14 +172,17 @@ class TargetTable(ScrollView, can_focus=True):
     def set_rows(self, table: pa.Table, keep_target_id: int | None = None) -> None:
         """Show ``table`` (already filtered and sorted), keeping the cursor on ``keep_target_id``
         when it is still there, else on the same row number."""
-        self._table = table.select([name for name in NEEDED_COLUMNS if name in table.column_names])
-        self._ids = (
-            table.column("id").to_numpy().astype(np.int64) if table.num_rows else np.zeros(0, np.int64)
-        )
+        self._table = table.select([name for name in self.needed_columns if name in table.column_names])
+        if not table.num_rows:
+            self._ids = np.zeros(0, np.int64)
+        elif "id" in self.needed_columns and "id" in table.column_names:
+            self._ids = table.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
+        else:  # rows without target ids: the row number stands in
+            self._ids = np.arange(table.num_rows, dtype=np.int64)
         self._version += 1
         self._blocks.clear()
         self._strips.clear()
-        self.virtual_size = Size(TOTAL_WIDTH, self.row_count + 1)
+        self.virtual_size = Size(self.total_width, self.row_count + 1)
         row = self.cursor_row
         if keep_target_id is not None:
             positions = np.flatnonzero(self._ids == keep_target_id)
@@ -292,14 +303,14 @@ class TargetTable(ScrollView, can_focus=True):
             arrow = " ▼" if self.descending else " ▲"
             labels = []
             sort_marked = False
-            for column in COLUMNS:
+            for column in self.columns:
                 label = column.label
                 if column.key == self.sort_key and not sort_marked:
                     label += arrow
                     sort_marked = True
                 labels.append(self._cell(label, column))
             text = " " * GUTTER + SEPARATOR_TEXT.join(labels)
-            strip = Strip([Segment(text, self._style("target-table--header"))], TOTAL_WIDTH)
+            strip = Strip([Segment(text, self._style("target-table--header"))], self.total_width)
             self._strips[key] = strip
         return strip
 
@@ -317,14 +328,14 @@ class TargetTable(ScrollView, can_focus=True):
         strip = self._strips.get(key)
         if strip is None:
             values = self.row_values(row)
-            text = " " * GUTTER + SEPARATOR_TEXT.join(self._cell(c.text(values), c) for c in COLUMNS)
+            text = " " * GUTTER + SEPARATOR_TEXT.join(self._cell(c.text(values), c) for c in self.columns)
             if is_cursor:
                 style = self._style(
                     "target-table--cursor" if self.has_focus else "target-table--cursor-blurred"
                 )
             else:
                 style = self._style("target-table--odd" if row % 2 else "base")
-            strip = Strip([Segment(text, style)], TOTAL_WIDTH)
+            strip = Strip([Segment(text, style)], self.total_width)
             self._strips[key] = strip
         return strip
 

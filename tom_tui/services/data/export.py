@@ -62,12 +62,21 @@ def resolve_targets(store: Store, references: list[str], list_name: str | None) 
 
 
 def export_photometry(
-    store: Store, references: list[str], list_name: str | None, fmt: ExportFormat, output: Path
+    store: Store,
+    references: list[str],
+    list_name: str | None,
+    fmt: ExportFormat,
+    output: Path,
+    include_flagged: bool = False,
 ) -> ExportReport:
+    """Write the points of the targets (flagged points only with ``include_flagged``) to ``output``."""
     targets = resolve_targets(store, references, list_name)
     report = ExportReport(targets=len(targets))
     with store.read() as view:
-        tables = [(target, target_photometry(view, target.id or 0)) for target in targets]
+        tables = [
+            (target, target_photometry(view, target.id or 0, include_flagged=include_flagged))
+            for target in targets
+        ]
     report.points = sum(table.num_rows for _, table in tables)
     if fmt.one_target_per_file and len(targets) > 1:
         output.mkdir(parents=True, exist_ok=True)

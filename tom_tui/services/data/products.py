@@ -18,15 +18,17 @@ from tom_tui.domain.photometry import DedupPolicy
 from tom_tui.domain.spectra import Spectrum
 from tom_tui.domain.target import Target, TargetRef
 from tom_tui.processing.dataproducts import ProcessedData, ProcessOptions
+from tom_tui.services.photometry import reads
 from tom_tui.services.photometry.ingest import IngestResult, ingest_points
-from tom_tui.services.photometry.reads import target_photometry
 from tom_tui.services.photometry.undo import delete_target_photometry, move_target_photometry, undo_upload
 from tom_tui.services.plugins import processor_for
+from tom_tui.services.reduction.preview import HeaderCard, PreviewImage, file_preview
 from tom_tui.store.dataproducts import DataProductRepository, sha256_of
+from tom_tui.store.reductions import ReductionArchive
 from tom_tui.store.spectra import SpectrumRepository
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
-from tom_tui.store.transaction import Transaction
+from tom_tui.store.transaction import StoreView, Transaction
 
 
 @dataclass
@@ -145,6 +147,85 @@ def list_products(
     return products
 
 
+PRODUCT_SORTS = {"date": "created", "size": "size", "target": "target"}  # key the user gives -> column
+PRODUCT_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("type", pa.string()),
+        ("target_id", pa.int64()),
+        ("target", pa.string()),
+        ("created", pa.string()),
+        ("size", pa.int64()),
+        ("file", pa.string()),
+        ("source", pa.string()),
+        ("observation_id", pa.string()),
+        ("run", pa.int64()),
+        ("upload_id", pa.int64()),
+        ("spectrum_id", pa.int64()),
+    ]
+)
+
+
+def _product_rows(view: StoreView) -> list[dict[str, Any]]:
+    """Every product as a row with its target's name and the reduction run that last reduced
+    its file (raw frames fetched from a facility), read in one pass."""
+    products = DataProductRepository(view).all()
+    target_ids = sorted({product.target_id for product in products})
+    names: dict[int, str] = {}
+    if target_ids:
+        index = TargetRepository(view).index
+        known = [target_id for target_id in target_ids if index.row_of(target_id) is not None]
+        rows = index.take_ids(known).select(["id", "name"]).to_pylist() if known else []
+        names = {int(row["id"]): str(row["name"]) for row in rows}
+    runs = {outcome.raw_path: outcome.run_id for outcome in ReductionArchive(view).latest_outcomes().values()}
+    return [
+        {
+            "id": product.id,
+            "type": product.type,
+            "target_id": product.target_id,
+            "target": names.get(product.target_id, f"#{product.target_id}"),
+            "created": product.created,
+            "size": product.size,
+            "file": product.original_name,
+            "source": str(product.details.get("facility") or "upload"),
+            "observation_id": product.observation_id,
+            "run": runs.get(product.path),
+            "upload_id": product.upload_id,
+            "spectrum_id": product.spectrum_id,
+        }
+        for product in products
+    ]
+
+
+def product_table(
+    store: Store,
+    *,
+    data_type: str | None = None,
+    target_text: str = "",
+    sort: str = "date",
+    descending: bool = True,
+) -> pa.Table:
+    """Every data product of every target, one row each (:data:`PRODUCT_SCHEMA`): only those of
+    ``data_type`` and whose target's name holds ``target_text`` (any case), sorted by ``sort``
+    (``date``, ``size`` or ``target``; ties newest first)."""
+    if sort not in PRODUCT_SORTS:
+        raise ValidationError(f"sort {sort!r}: expected one of {', '.join(PRODUCT_SORTS)}")
+    with store.read() as view:
+        rows = _product_rows(view)
+    if data_type:
+        rows = [row for row in rows if row["type"] == data_type]
+    wanted = target_text.strip().casefold()
+    if wanted:
+        rows = [row for row in rows if wanted in row["target"].casefold()]
+    column = PRODUCT_SORTS[sort]
+    newest_first = descending if column == "created" else True  # ties: newest first either way
+    rows.sort(key=lambda row: (row["created"], row["id"]), reverse=newest_first)
+    if column != "created":
+        key = (lambda row: row[column].casefold()) if column == "target" else (lambda row: row[column])
+        rows.sort(key=key, reverse=descending)  # stable, reversed too: ties stay newest first
+    return pa.Table.from_pylist(rows, schema=PRODUCT_SCHEMA)
+
+
 def get_product(store: Store, product_id: int) -> DataProduct:
     with store.read() as view:
         return DataProductRepository(view).get(product_id)
@@ -152,6 +233,23 @@ def get_product(store: Store, product_id: int) -> DataProduct:
 
 def product_file(store: Store, product: DataProduct) -> Path:
     return store.root / product.path
+
+
+@dataclass(frozen=True)
+class ProductPreview:
+    """A FITS product's first image shrunk to terminal cells, with every card of its header."""
+
+    product: DataProduct
+    image: PreviewImage
+    header: list[HeaderCard]
+
+
+def product_preview(store: Store, product_id: int, columns: int, rows: int) -> ProductPreview:
+    """Data product ``product_id`` (a FITS image) drawn in ``columns`` x ``rows`` cells; a file
+    that is not a FITS image raises an error naming it."""
+    product = get_product(store, product_id)
+    image, header = file_preview(product_file(store, product), columns, rows)
+    return ProductPreview(product, image, header)
 
 
 def _remove_product(tx: Transaction, product: DataProduct) -> None:
@@ -191,10 +289,7 @@ def photometry_of(
     since_mjd: float | None = None,
     columns: list[str] | None = None,
 ) -> tuple[Target, pa.Table]:
-    with store.read() as view:
-        target = TargetRepository(view).resolve(target_ref)
-        assert target.id is not None
-        return target, target_photometry(view, target.id, filters, since_mjd, columns)
+    return reads.photometry_of(store, target_ref, filters, since_mjd, columns)
 
 
 def spectra_of(store: Store, target_ref: TargetRef) -> tuple[Target, list[SpectrumRecord]]:

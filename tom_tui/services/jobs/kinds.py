@@ -7,9 +7,14 @@
 - ``ingest_alerts``: ``path`` (a directory or file of Avro alerts), ``rules_only``, ``lists``: ingest
   the files that are new or changed since the job last saw them.
 - ``catalog_refresh``: ``catalog``, ``names``: resolve names in a catalog and add or update targets.
+- ``reduce_frames`` (:mod:`tom_tui.services.reduction.jobs`): ``telescope``, ``catalog``,
+  ``workers``, ``scheduler``: reduce the light frames no reduction run has reached yet.
 - ``command``: ``command`` (argument list or a string run by the shell): run a script with
   ``TOM_TUI_STORE`` set and without tom-tui's credentials in its environment; its output is kept
   in the run's log with known secrets hidden; a non-zero exit status fails the job.
+
+Kinds of other concepts live with them: ``survey_fetch`` (survey photometry of targets) in
+:mod:`tom_tui.services.surveys.jobs`, the observation kinds in :mod:`tom_tui.services.observations.jobs`.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from tom_tui.processing.plots.altitude import (
     draw_altitude_track,
     horizon_note,
     render_altitude_track_text,
+    save_altitude_track_png,
     track_title,
 )
 from tom_tui.processing.visibility import (
@@ -77,12 +79,14 @@ class NightPlan:
     twilights: dict[str, str | None]
     moon_illumination: float
     rows: list[dict[str, Any]]
+    hour_angle_limit: float | None = None  # hours from the meridian; None: no limit
 
     def to_json(self) -> dict[str, Any]:
         return {
             "site": self.site.to_json(),
             "night": self.night.isoformat(),
             "airmass_limit": self.airmass_limit,
+            "hour_angle_limit": self.hour_angle_limit,
             "twilight": self.twilight,
             "twilights": self.twilights,
             "moon_illumination": round(self.moon_illumination, 3),
@@ -92,17 +96,23 @@ class NightPlan:
 
 def plan_list(
     store: Store,
-    list_name: str,
+    list_name: str | None,
     site_text: str | None = None,
     night_text: str | None = None,
     airmass_limit: float = 2.0,
     twilight: str = "nautical",
+    hour_angle_limit: float | None = None,
 ) -> NightPlan:
-    """When and how well every target of a list can be observed from a site in one night."""
+    """When and how well every target of a list (every target, without one) can be observed from
+    a site in one night."""
     if airmass_limit < 1.0:
         raise ValidationError(f"--airmass: {airmass_limit} is below 1; expected a limit such as 2.0")
     if twilight not in TWILIGHTS:
         raise ValidationError(f"--twilight: {twilight!r}; expected one of {', '.join(TWILIGHTS)}")
+    if hour_angle_limit is not None and not 0 < hour_angle_limit <= 12:
+        raise ValidationError(
+            f"--hour-angle: {hour_angle_limit:g} hours; expected more than 0 and at most 12"
+        )
     site = site_from(store, site_text)
     night = night_from(site, night_text)
     members = _list_members(store, list_name)
@@ -111,7 +121,7 @@ def plan_list(
         members.ra[members.moving], members.dec[members.moving] = target_positions(
             members.moving_targets, grid.mid_mjd
         )
-    columns = plan_night(grid, members.ra, members.dec, airmass_limit, twilight)
+    columns = plan_night(grid, members.ra, members.dec, airmass_limit, twilight, hour_angle_limit)
     order = np.lexsort((np.nan_to_num(columns.min_airmass, nan=99.0), -columns.hours_observable))
     return NightPlan(
         site,
@@ -121,6 +131,7 @@ def plan_list(
         {k: _iso(v) for k, v in grid.twilights().items()},
         grid.moon_illumination,
         [_plan_row(members, columns, int(i)) for i in order],
+        hour_angle_limit,
     )
 
 
@@ -136,17 +147,23 @@ class _ListMembers:
     moving_targets: list[Target]
 
 
-def _list_members(store: Store, list_name: str) -> _ListMembers:
+def _list_members(store: Store, list_name: str | None) -> _ListMembers:
+    """The targets of ``list_name``, or every target when it is None."""
     with store.read() as view:
-        if not any(d.get("name") == list_name for d in view.db("lists").table("lists").all()):
+        if list_name is not None and not any(
+            d.get("name") == list_name for d in view.db("lists").table("lists").all()
+        ):
             raise NotFoundError(f"no target list named {list_name!r}; see `tom-tui list show`")
         repository = TargetRepository(view)
         table = repository.index.table
-        flat = pc.list_flatten(table.column("lists").combine_chunks())
-        parents = pc.list_parent_indices(table.column("lists").combine_chunks()).to_numpy()
-        member = np.zeros(table.num_rows, dtype=bool)
-        member[parents[pc.equal(flat, list_name).to_numpy(zero_copy_only=False)]] = True
-        rows = table.filter(member)
+        if list_name is None:
+            rows = table
+        else:
+            flat = pc.list_flatten(table.column("lists").combine_chunks())
+            parents = pc.list_parent_indices(table.column("lists").combine_chunks()).to_numpy()
+            member = np.zeros(table.num_rows, dtype=bool)
+            member[parents[pc.equal(flat, list_name).to_numpy(zero_copy_only=False)]] = True
+            rows = table.filter(member)
         ids = rows.column("id").to_numpy().astype(np.int64)
         moving = [i for i, kind in enumerate(rows.column("type").to_pylist()) if kind != "SIDEREAL"]
         return _ListMembers(
@@ -195,8 +212,9 @@ def target_track_for(
         target = TargetRepository(view).resolve(reference)
     grid = night_grid(site, night)
     if target.is_sidereal:
-        ra = np.full(grid.mjd.size, float(target.ra or 0.0))
-        dec = np.full(grid.mjd.size, float(target.dec or 0.0))
+        at_night = target_positions([target], float(grid.mid_mjd))
+        ra = np.full(grid.mjd.size, float(at_night[0][0]))
+        dec = np.full(grid.mjd.size, float(at_night[1][0]))
     else:
         from tom_tui.processing.ephemeris import radec_from_elements
 
@@ -212,6 +230,11 @@ def draw_track(plt: Any, track: Track, airmass_limit: float) -> None:
 def track_note(track: Track) -> str:
     """ "<name> never rises above the horizon this night", or "" when it does rise."""
     return horizon_note(track.target.name, track.altitude)
+
+
+def save_track_png(track: Track, airmass_limit: float, path: Path) -> None:
+    """``track``'s altitude plot as a PNG image."""
+    save_altitude_track_png(track.grid, track.altitude, track.target.name, airmass_limit, path)
 
 
 def track_text(track: Track, airmass_limit: float, width: int, height: int) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import tempfile
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -326,8 +326,14 @@ class ObservationService:
             record.facility_id, target, dict(record.parameters), parse_utc(record.submitted), record.status
         )
 
-    def update(self, download: bool = True, workers: int | None = None) -> UpdateSummary:
-        """Poll every open request, fetch the data of completed ones, run due cadences."""
+    def update(
+        self,
+        download: bool = True,
+        workers: int | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> UpdateSummary:
+        """Poll every open request, fetch the data of completed ones, run due cadences;
+        ``progress(done, total, what)`` hears about each request as its data is handled."""
         summary = UpdateSummary()
         with self.store.read() as view:
             records = ObservationRepository(view).open_records()
@@ -347,6 +353,8 @@ class ObservationService:
                 learned.extend(
                     self._poll(facility, facility_records, targets, Path(scratch), download, workers)
                 )
+                if progress is not None:
+                    progress(len(learned), len(records), facility_name)
             summary.polled = len(learned)
             self._commit(learned, summary)
         summary.errors.extend(item.error for item in learned if item.error)

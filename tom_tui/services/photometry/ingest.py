@@ -34,10 +34,12 @@ from tom_tui.domain.photometry import (
     with_target_ids,
 )
 from tom_tui.processing.photometry.dedup import find_duplicates
+from tom_tui.processing.photometry.flags import with_identity, without_flagged
 from tom_tui.processing.photometry.summary import summarise
 from tom_tui.processing.photometry.timeformat import MAX_REPORTED_PROBLEMS
 from tom_tui.store import photometry as photometry_store
 from tom_tui.store.dataproducts import UPLOAD_COUNTER, DataProductRepository
+from tom_tui.store.photometry_flags import read_flags
 from tom_tui.store.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -92,9 +94,11 @@ def ingest(
     # Filtering copies every column: skip it in the common case of nothing to leave out.
     added = incoming if plan.keep_incoming.all() else incoming.filter(pa.array(plan.keep_incoming))
     photometry_store.add_points(tx, upload_id, added, product_id)
-    summary_input = pa.concat_tables(
-        [remaining.select(SUMMARY_INPUT_COLUMNS), added.select(SUMMARY_INPUT_COLUMNS)]
-    )
+    # Flagged points stay stored (a re-upload does not unflag them) but are no summary's points.
+    flags = read_flags(tx, target_ids)
+    summary_columns = with_identity(SUMMARY_INPUT_COLUMNS, flags)
+    summary_input = pa.concat_tables([remaining.select(summary_columns), added.select(summary_columns)])
+    summary_input = without_flagged(summary_input, flags, SUMMARY_INPUT_COLUMNS)
     photometry_store.write_summaries(tx, target_ids, summarise(summary_input))
     outcome = IngestOutcome(upload_id=upload_id, targets=plan.targets)
     DataProductRepository(tx).save_upload(
@@ -199,8 +203,10 @@ def refresh_summaries(tx: Transaction, target_ids: Iterable[int]) -> None:
     """Recompute the summaries of ``target_ids`` from their stored points (targets left with no
     points lose their summary row)."""
     ids = sorted(set(target_ids))
-    points = photometry_store.read_points_many(tx, ids, columns=SUMMARY_INPUT_COLUMNS)
-    photometry_store.write_summaries(tx, ids, summarise(points))
+    flags = read_flags(tx, ids)
+    points = photometry_store.read_points_many(tx, ids, columns=with_identity(SUMMARY_INPUT_COLUMNS, flags))
+    unflagged = without_flagged(points, flags, SUMMARY_INPUT_COLUMNS)
+    photometry_store.write_summaries(tx, ids, summarise(unflagged))
 
 
 @dataclass

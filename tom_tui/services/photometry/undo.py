@@ -6,6 +6,7 @@ from tom_tui.domain.dataproducts import PhotometryUpload
 from tom_tui.domain.errors import NotFoundError
 from tom_tui.services.photometry.ingest import refresh_summaries
 from tom_tui.store import photometry as photometry_store
+from tom_tui.store import photometry_flags
 from tom_tui.store.dataproducts import DataProductRepository
 from tom_tui.store.transaction import Transaction
 
@@ -31,11 +32,13 @@ def undo_upload(tx: Transaction, upload_id: int) -> PhotometryUpload:
 
 def delete_target_photometry(tx: Transaction, target_id: int) -> None:
     photometry_store.delete_target_points(tx, target_id)
+    photometry_flags.drop_target_flags(tx, target_id)
     refresh_summaries(tx, [target_id])
 
 
 def move_target_photometry(tx: Transaction, from_id: int, to_id: int) -> None:
     photometry_store.move_target_points(tx, from_id, to_id)
+    photometry_flags.move_target_flags(tx, from_id, to_id)
     refresh_summaries(tx, [from_id, to_id])
     repository = DataProductRepository(tx)
     for upload in repository.uploads():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from functools import lru_cache
@@ -263,25 +263,53 @@ def _unique_aliases(name: str, aliases: list[str]) -> list[str]:
     return [alias for alias in unique if simplify_name(alias) != own]
 
 
+class ExportColumns:
+    """The columns of an export, learnt from its targets one at a time (in any order): only
+    columns some exported target has a value for (no empty junk columns); extras in the order
+    they first appear in the export."""
+
+    def __init__(self) -> None:
+        self.fields: set[str] = set()
+        self.max_aliases = 0
+        self.has_lists = False
+        self.has_tags = False
+        self.extras: dict[str, tuple[int, int]] = {}  # key -> (first row holding it, place there)
+
+    def add(self, fields: Mapping[str, Any], row: int) -> None:
+        """A target's fields (a :class:`Target`'s or its stored document), at ``row`` of the export."""
+        for key in _EXPORTED_FIELDS:
+            if fields.get(key) is not None:
+                self.fields.add(key)
+        self.max_aliases = max(self.max_aliases, len(fields.get("aliases") or ()))
+        self.has_lists = self.has_lists or bool(fields.get("lists"))
+        self.has_tags = self.has_tags or bool(fields.get("tags"))
+        for place, key in enumerate(fields.get("extra") or {}):
+            first = self.extras.get(key)
+            if first is None or first > (row, place):
+                self.extras[key] = (row, place)
+
+    def columns(self) -> list[str]:
+        columns = ["name", "type", *(key for key in _EXPORTED_FIELDS if key in self.fields)]
+        columns.extend(f"name{n}" for n in range(2, self.max_aliases + 2))
+        if self.has_lists:
+            columns.append("lists")
+        if self.has_tags:
+            columns.append("tags")
+        taken = {c.lower() for c in columns}
+        ordered = sorted(self.extras, key=self.extras.__getitem__)
+        columns.extend(key for key in ordered if key.lower() not in taken)
+        return columns
+
+
+_EXPORTED_FIELDS = ("scheme", *SIDEREAL_FIELDS, *ORBITAL_FIELDS)
+
+
 def export_columns(targets: Sequence[Target]) -> list[str]:
     """Only columns some exported target has a value for (no empty junk columns)."""
-    max_aliases = max((len(t.aliases) for t in targets), default=0)
-    columns = ["name", "type"]
-    for key in ("scheme", *SIDEREAL_FIELDS, *ORBITAL_FIELDS):
-        if any(getattr(t, key) is not None for t in targets):
-            columns.append(key)
-    columns.extend(f"name{n}" for n in range(2, max_aliases + 2))
-    if any(t.lists for t in targets):
-        columns.append("lists")
-    if any(t.tags for t in targets):
-        columns.append("tags")
-    extras: dict[str, None] = {}
-    for target in targets:
-        for key in target.extra:
-            extras.setdefault(key, None)
-    taken = {c.lower() for c in columns}
-    columns.extend(key for key in extras if key.lower() not in taken)
-    return columns
+    survey = ExportColumns()
+    for row, target in enumerate(targets):
+        survey.add(target.__dict__, row)
+    return survey.columns()
 
 
 def _format(value: Any) -> str:
@@ -294,24 +322,28 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def csv_cells(columns: Sequence[str], fields: Mapping[str, Any]) -> list[str]:
+    """One target's CSV line, from a :class:`Target`'s fields or its stored document."""
+    aliases = fields.get("aliases") or ()
+    extra = fields.get("extra") or {}
+    row: list[str] = []
+    for column in columns:
+        if column.startswith("name") and column[4:].isdigit():
+            position = int(column[4:]) - 2
+            row.append(aliases[position] if position < len(aliases) else "")
+        elif column in ("lists", "tags"):
+            row.append(_join_list(fields.get(column) or ()))
+        elif column in Target.__dataclass_fields__:
+            row.append(_format(fields.get(column)))
+        else:
+            row.append(_format(extra.get(column)))
+    return row
+
+
 def write_target_csv(path: Path, targets: Sequence[Target]) -> int:
     columns = export_columns(targets)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        for target in targets:
-            row: list[str] = []
-            for column in columns:
-                if column.startswith("name") and column[4:].isdigit():
-                    position = int(column[4:]) - 2
-                    row.append(target.aliases[position] if position < len(target.aliases) else "")
-                elif column == "lists":
-                    row.append(_join_list(target.lists))
-                elif column == "tags":
-                    row.append(_join_list(target.tags))
-                elif column in Target.__dataclass_fields__:
-                    row.append(_format(getattr(target, column)))
-                else:
-                    row.append(_format(target.extra.get(column)))
-            writer.writerow(row)
+        writer.writerows(csv_cells(columns, target.__dict__) for target in targets)
     return len(targets)

@@ -8,6 +8,7 @@ from tinydb import Query
 
 from tom_tui.domain.clock import now_iso
 from tom_tui.domain.errors import NotFoundError, ValidationError
+from tom_tui.services.bulk import cyclic_gc_paused
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
 
@@ -44,11 +45,14 @@ class ListService:
             documents = view.db("lists").table(LISTS_TABLE).all()
             index = TargetRepository(view).index.table
         membership: dict[str, list[str]] = {}
-        for name, lists in zip(
-            index.column("name").to_pylist(), index.column("lists").to_pylist(), strict=True
-        ):
-            for list_name in lists or []:
-                membership.setdefault(list_name, []).append(name)
+        # Every target's name and lists become Python objects (millions in a large store); the
+        # cycle collector would re-scan them all as they pile up (a third of the time at 100k).
+        with cyclic_gc_paused():
+            for name, lists in zip(
+                index.column("name").to_pylist(), index.column("lists").to_pylist(), strict=True
+            ):
+                for list_name in lists or []:
+                    membership.setdefault(list_name, []).append(name)
         return sorted(
             (
                 TargetList(

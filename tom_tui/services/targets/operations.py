@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tom_tui.domain.errors import DuplicateError, ValidationError
-from tom_tui.domain.sky import close_pairs, separation_arcsec
+from tom_tui.domain.sky import FloatArray, close_pairs, separation_arcsec
 from tom_tui.domain.target import Target, TargetRef, build_target, parse_dec, parse_ra, simplify_name
 from tom_tui.services.targets.hooks import target_data_holders
 from tom_tui.store.store import Store
@@ -27,6 +27,10 @@ from tom_tui.store.targets import TargetRepository
 from tom_tui.store.transaction import Transaction
 
 DEFAULT_DUPLICATE_RADIUS_ARCSEC = 2.0
+# What one name lookup (a binary search) and one cone search cost, in stored targets read whole:
+# a batch looks names and positions up one by one when the store is this many times larger.
+NAME_SEARCHES_PER_MAP = 20
+CONES_PER_SCAN = 200
 
 
 class OnDuplicate(StrEnum):
@@ -162,8 +166,9 @@ class _TargetAdder:
         self.targets = targets
         self.labels = labels
         self.before_merge = before_merge
-        self.bulk = len(targets) > 50
-        # For many targets one dict of every stored name beats a column scan per name.
+        # For many targets against a store not much larger, one dict of every stored name beats a
+        # binary search per name; against a far larger store, building the dict would cost more.
+        self.bulk = len(targets) > 50 and len(targets) * NAME_SEARCHES_PER_MAP >= len(self.index)
         self.claimed: dict[str, int] = dict(self.index.key_map()) if self.bulk else {}
         self.position_match = _position_matcher(self.index, targets, radius_arcsec)
         self.pending_by_key: dict[str, int] = {}  # key -> position in `targets` of an earlier new target
@@ -272,7 +277,7 @@ def _one_by_one_matcher(
         assert target.ra is not None and target.dec is not None
         hit = index.nearest_within(target.ra, target.dec, radius_arcsec)
         if hit is not None:
-            return ("stored", int(index.ids[hit.row]), hit.separation_arcsec)
+            return ("stored", hit.target_id, hit.separation_arcsec)
         for earlier in range(row):
             other = targets[earlier]
             if other.is_sidereal and other.ra is not None and other.dec is not None:
@@ -289,30 +294,19 @@ def _batched_matcher(
 ) -> Callable[[int], PositionMatch | None]:
     """All close pairs found at once: the nearest stored target, else the first earlier row."""
     rows = [i for i, t in enumerate(targets) if t.is_sidereal and t.ra is not None and t.dec is not None]
-    stored_hits: dict[int, tuple[int, float]] = {}
+    ra = np.array([targets[i].ra for i in rows], dtype=np.float64)
+    dec = np.array([targets[i].dec for i in rows], dtype=np.float64)
+    stored_hits = _stored_hits(index, rows, ra, dec, radius_arcsec)
     earlier_hits: dict[int, tuple[int, float]] = {}
-    if rows:
-        stored_ra = index.table.column("ra").to_numpy(zero_copy_only=False).astype(np.float64)
-        stored_dec = index.table.column("dec").to_numpy(zero_copy_only=False).astype(np.float64)
-        valid = np.flatnonzero(np.isfinite(stored_ra) & np.isfinite(stored_dec))
-        # One array: the new targets first, then the stored ones.
-        ra = np.concatenate([np.array([targets[i].ra for i in rows], dtype=np.float64), stored_ra[valid]])
-        dec = np.concatenate([np.array([targets[i].dec for i in rows], dtype=np.float64), stored_dec[valid]])
-        new_count = len(rows)
-        first, second, separation = close_pairs(ra, dec, radius_arcsec)
-        # Closest pairs first, so the first hit kept for a target is its nearest.
-        for a, b, arcsec in sorted(
-            zip(first.tolist(), second.tolist(), separation.tolist(), strict=True), key=lambda pair: pair[2]
-        ):
-            if a >= new_count:
-                continue  # two stored targets: not this import's business
-            if b >= new_count:
-                stored_hits.setdefault(rows[a], (int(index.ids[valid[b - new_count]]), arcsec))
-            else:
-                late = rows[b]
-                earlier = earlier_hits.get(late)
-                if earlier is None or rows[a] < earlier[0]:
-                    earlier_hits[late] = (rows[a], arcsec)
+    first, second, separation = close_pairs(ra, dec, radius_arcsec)
+    # Closest pairs first, so the first hit kept for a target is its nearest.
+    for a, b, arcsec in sorted(
+        zip(first.tolist(), second.tolist(), separation.tolist(), strict=True), key=lambda pair: pair[2]
+    ):
+        late = rows[b]
+        earlier = earlier_hits.get(late)
+        if earlier is None or rows[a] < earlier[0]:
+            earlier_hits[late] = (rows[a], arcsec)
 
     def batched(row: int) -> PositionMatch | None:
         if row in stored_hits:
@@ -322,6 +316,35 @@ def _batched_matcher(
         return None
 
     return batched
+
+
+def _stored_hits(
+    index: TargetIndex, rows: list[int], ra: FloatArray, dec: FloatArray, radius_arcsec: float
+) -> dict[int, tuple[int, float]]:
+    """For each row near a stored target: (id of the nearest, separation)."""
+    hits: dict[int, tuple[int, float]] = {}
+    if not rows:
+        return hits
+    if len(rows) * CONES_PER_SCAN < len(index):
+        for row, one_ra, one_dec in zip(rows, ra.tolist(), dec.tolist(), strict=True):
+            hit = index.nearest_within(one_ra, one_dec, radius_arcsec)
+            if hit is not None:
+                hits[row] = (hit.target_id, hit.separation_arcsec)
+        return hits
+    stored_ra = index.table.column("ra").to_numpy(zero_copy_only=False).astype(np.float64)
+    stored_dec = index.table.column("dec").to_numpy(zero_copy_only=False).astype(np.float64)
+    valid = np.flatnonzero(np.isfinite(stored_ra) & np.isfinite(stored_dec))
+    # One array: the new targets first, then the stored ones.
+    first, second, separation = close_pairs(
+        np.concatenate([ra, stored_ra[valid]]), np.concatenate([dec, stored_dec[valid]]), radius_arcsec
+    )
+    new_count = len(rows)
+    for a, b, arcsec in sorted(
+        zip(first.tolist(), second.tolist(), separation.tolist(), strict=True), key=lambda pair: pair[2]
+    ):
+        if a < new_count <= b:
+            hits.setdefault(rows[a], (int(index.ids[valid[b - new_count]]), arcsec))
+    return hits
 
 
 def _separation(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
@@ -350,10 +373,57 @@ def with_photometry_summary(rows: pa.Table, summary: pa.Table) -> pa.Table:
     return rows
 
 
-def filter_index(index: TargetIndex, query: TargetFilter, summary: pa.Table | None = None) -> pa.Table:
+def filter_index(
+    index: TargetIndex,
+    query: TargetFilter,
+    summary: pa.Table | None = None,
+    columns: Sequence[str] | None = None,
+) -> pa.Table:
     """The index rows a filter selects, sorted; the target list and `target list` both use this.
 
-    ``summary`` is the photometry summary (needed by ``brighter_than``)."""
+    ``summary`` is the photometry summary (needed by ``brighter_than``); ``columns``, when given,
+    are the only index columns the caller reads (``id`` always comes)."""
+    if query.cone is not None:
+        return _cone_rows(index, query.cone, _filter_mask(index, query, summary))
+    table = index.table
+    mask = _filter_mask(index, query, summary)
+    if columns is not None:
+        # Only what is read is filtered and reordered: a million names, aliases and keys otherwise.
+        keep = {"id", *columns, query.sort}
+        table = table.select([name for name in table.column_names if name in keep])
+    if mask is not None and not mask.all():
+        table = table.filter(pa.array(mask))
+    if query.sort and query.sort in table.column_names and table.num_rows:
+        order = "descending" if query.descending else "ascending"
+        column = table.column(query.sort)
+        if query.sort == "name":
+            column = pc.utf8_lower(column)
+        indices = pc.sort_indices(pa.table({"k": column}), sort_keys=[("k", order, "at_end")])
+        table = table.take(indices)
+    return table
+
+
+def _cone_rows(
+    index: TargetIndex, cone: tuple[float, float, float], mask: npt.NDArray[np.bool_] | None
+) -> pa.Table:
+    """The rows in a cone, nearest first, thinned by the other filters' ``mask``. Only the rows
+    found are read, so a cone alone costs the same however large the store is."""
+    matches = [m for m in index.cone(*cone) if mask is None or mask[m.row]]
+    if index.is_compact:  # any row order (a sorted copy of the index): rows are rows of the base
+        rows = index.base.take(pa.array([m.row for m in matches], pa.int64()))
+    else:
+        rows = index.take_ids([m.target_id for m in matches])
+    separations = pa.array([m.separation_arcsec for m in matches], pa.float64())
+    return rows.append_column("separation_arcsec", separations)
+
+
+def _filter_mask(
+    index: TargetIndex, query: TargetFilter, summary: pa.Table | None
+) -> npt.NDArray[np.bool_] | None:
+    """Which rows of ``index.table`` the filters other than the cone keep; None: all (then the
+    table is not even read)."""
+    if not (query.name or query.tags or query.lists or query.type or query.brighter_than is not None):
+        return None
     table = index.table
     mask: npt.NDArray[np.bool_] | None = None
 
@@ -383,23 +453,7 @@ def filter_index(index: TargetIndex, query: TargetFilter, summary: pa.Table | No
             magnitudes = latest.column("last_det_mag").to_numpy(zero_copy_only=False).astype(np.float64)
             with np.errstate(invalid="ignore"):
                 mask = both(np.nan_to_num(magnitudes, nan=np.inf) <= query.brighter_than)
-    if query.cone is not None:
-        # The full index keeps its KD-tree between calls; the other filters then thin the hits.
-        ra, dec, radius = query.cone
-        matches = [m for m in index.cone(ra, dec, radius) if mask is None or mask[m.row]]
-        rows = pa.array([m.row for m in matches], pa.int64())
-        separations = pa.array([m.separation_arcsec for m in matches], pa.float64())
-        return table.take(rows).append_column("separation_arcsec", separations)  # nearest first
-    if mask is not None and not mask.all():
-        table = table.filter(pa.array(mask))
-    if query.sort and query.sort in table.column_names and table.num_rows:
-        order = "descending" if query.descending else "ascending"
-        column = table.column(query.sort)
-        if query.sort == "name":
-            column = pc.utf8_lower(column)
-        indices = pc.sort_indices(pa.table({"k": column}), sort_keys=[("k", order, "at_end")])
-        table = table.take(indices)
-    return table
+    return mask
 
 
 def _list_contains(column: pa.ChunkedArray, value: str) -> npt.NDArray[np.bool_]:
@@ -438,10 +492,11 @@ class TargetService:
         with self.store.read() as view:
             return TargetRepository(view).index
 
-    def query(self, query: TargetFilter) -> pa.Table:
-        """Filtered, sorted index rows with the photometry summary columns appended."""
+    def query(self, query: TargetFilter, columns: Sequence[str] | None = None) -> pa.Table:
+        """Filtered, sorted index rows with the photometry summary columns appended (only some
+        index columns, when ``columns`` names them)."""
         index, summary = self.index_and_summary()
-        return with_photometry_summary(filter_index(index, query, summary), summary)
+        return with_photometry_summary(filter_index(index, query, summary, columns), summary)
 
     def index_and_summary(self) -> tuple[TargetIndex, pa.Table]:
         """The target index and the photometry summary, read together (one consistent view)."""
@@ -508,15 +563,22 @@ class TargetService:
             hit = repo.index.nearest_within(updated.ra, updated.dec, self.duplicate_radius_arcsec)
             if (
                 hit is not None
-                and int(repo.index.ids[hit.row]) != current.id
+                and hit.target_id != current.id
                 and (current.ra != updated.ra or current.dec != updated.dec)
             ):
-                other = repo.get(int(repo.index.ids[hit.row]))
+                other = repo.get(hit.target_id)
                 raise DuplicateError(
                     f"the new position lies {hit.separation_arcsec:.2f}″ from target {other.name!r}; "
                     f"merge them with `tom-tui target merge {other.name!r} {current.name!r}`",
                     other.id,
                 )
+
+    def compact(self) -> int:
+        """Fold appended target changes into the index and shard files; the number of files folded."""
+        from tom_tui.store.targets import compact_targets
+
+        with self.store.transaction() as tx:
+            return compact_targets(tx)
 
     def delete(self, reference: TargetRef) -> Target:
         with self.store.transaction() as tx:

@@ -1,0 +1,1 @@
+"""Sky images of a field, for finding charts: a survey cutout service, or the simulated sky offline."""

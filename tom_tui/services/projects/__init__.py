@@ -1,0 +1,1 @@
+"""Bulk survey projects: project files, catalogues, downloads, runs on Dask, results."""

@@ -1,0 +1,1 @@
+"""Sharing targets and data with other systems (a colleague's TOM Toolkit) and pulling them in."""
