@@ -89,14 +89,12 @@ def test_tabs_show_light_curve_spectrum_and_products(data_store: Store) -> None:
     asyncio.run(scenario())
 
 
-def test_a_100k_point_light_curve_stays_responsive(
+def test_a_100k_point_light_curve_is_thinned_before_it_is_drawn(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The worker thins 100k points to ~3k; opening and painting takes well under a second
-    (the 0.3 s figure is measured by bench/bench_photometry_tui.py; this guards against a regression
-    of the kind a 100k-row widget would cause, on a loaded test machine)."""
-    import time
-
+    """The worker thins 100k points to ~3k before anything is drawn, so the plot never holds a
+    widget or a series per point (how fast it paints is bench/bench_photometry_tui.py's figure,
+    measured on a quiet machine, not a timing here)."""
     import numpy as np
 
     rng = np.random.default_rng(2)
@@ -107,17 +105,16 @@ def test_a_100k_point_light_curve_stays_responsive(
     data_service.upload_data_product(store, "SN 2024abc", big, "photometry")
     monkeypatch.setattr("tom_tui.screens.target_detail.TARGET_TABS", TABS[:1])
 
-    async def scenario() -> float:
+    async def scenario() -> None:
         app = TomApp(store, low_bandwidth=True)
         async with app.run_test(size=(110, 34)) as pilot:
-            start = time.perf_counter()
             await app.push_screen(TargetDetailScreen(1))
             screen = app.screen
             await wait_until(pilot, lambda: screen.query_one(LightCurvePanel).data is not None)
-            elapsed = time.perf_counter() - start
             panel = screen.query_one(LightCurvePanel)
             assert panel.data is not None and panel.data.total_points == 100_000
             assert panel.data.shown_points <= 3100
-            return elapsed
+            drawn = sum(len(series.x) + len(series.limit_x) for series in panel.data.series)
+            assert drawn == panel.data.shown_points
 
-    assert asyncio.run(scenario()) < 2.0
+    asyncio.run(scenario())

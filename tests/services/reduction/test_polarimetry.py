@@ -82,6 +82,20 @@ def test_a_run_measures_the_polarised_star_with_its_instrument_corrected(reduced
     )
 
 
+def test_points_measured_through_the_analyser_are_kept_off_the_light_curve(reduced: PolarimetricRun) -> None:
+    # Each analyser frame sees a polarised star up to ±p off its total brightness: such points stay
+    # stored (polarimetry reads them) but are flagged, with the reason, out of the light curve.
+    from tom_tui.services.photometry.flags import target_flags
+    from tom_tui.services.photometry.reads import photometry_of
+
+    _, shown = photometry_of(reduced.store, "POL STAR")
+    _, everything = photometry_of(reduced.store, "POL STAR", include_flagged=True)
+    assert shown.num_rows == 0 and everything.num_rows == 5  # one full set and one cut short
+    _, flags = target_flags(reduced.store, "POL STAR")
+    assert len(flags) == 5 and all("analyser" in (flag.reason or "") for flag in flags)
+    assert {flag.flagged_by for flag in flags} == {"tom-tui reduction"}
+
+
 def test_an_unpolarised_star_stays_consistent_with_zero(reduced: PolarimetricRun) -> None:
     result = polarimetry_of(reduced.store, "FIELD STAR").measurements[0]
     assert result.p_debiased < 3 * result.p_err

@@ -33,7 +33,7 @@ from tom_tui.store import photometry as photometry_store
 from tom_tui.store import photometry_flags as flags_store
 from tom_tui.store.store import Store
 from tom_tui.store.targets import TargetRepository
-from tom_tui.store.transaction import StoreView
+from tom_tui.store.transaction import StoreView, Transaction
 
 # Who flags: this variable when set, otherwise the login name.
 USER_VARIABLE = "TOM_TUI_USER"
@@ -178,6 +178,22 @@ def _new_flags(points: pa.Table, reason: str, user: str) -> pa.Table:
     columns["flagged_at"] = pa.array([now_iso()] * count, pa.string())
     columns["reason"] = pa.array([reason] * count, pa.string())
     return pa.table(columns).cast(FLAG_SCHEMA)
+
+
+def flag_rows(tx: Transaction, points: pa.Table, reason: str, user: str) -> int:
+    """Flag stored points given by their identity columns (a step of a larger change, e.g. a
+    reduction run flagging what it measured through an analyser); points already flagged keep
+    their first flag, and the summaries of the targets concerned are recomputed. Returns how
+    many points were newly flagged."""
+    if points.num_rows == 0:
+        return 0
+    stored = flags_store.read_flags(tx)
+    fresh = points.filter(pa.array(~flagged_mask(points, stored)))
+    if fresh.num_rows == 0:
+        return 0
+    flags_store.write_flags(tx, pa.concat_tables([stored, _new_flags(fresh, reason, user)]))
+    refresh_summaries(tx, [int(i) for i in pc.unique(fresh.column("target_id")).to_pylist()])
+    return int(fresh.num_rows)
 
 
 def flag_points(

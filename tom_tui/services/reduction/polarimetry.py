@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from tom_tui.adapters.instruments.base import FrameFileError, read_frame_header
 from tom_tui.domain.clock import now_iso
 from tom_tui.domain.frames import Frame, ImageType
+from tom_tui.domain.photometry_flags import FLAG_IDENTITY_COLUMNS
 from tom_tui.domain.polarimetry import PolarizationMeasurement
 from tom_tui.domain.reduction import REDUCTION_SOURCE, FrameOutcome, FrameStatus, RunRecord
 from tom_tui.domain.target import Target, TargetRef
@@ -36,11 +37,13 @@ from tom_tui.processing.plots.polarimetry import (
 )
 from tom_tui.processing.reduction.polarimetry import (
     DEFAULT_MAX_SPAN_MINUTES,
+    AngleFlux,
     analyser_of,
     angle_fluxes,
     group_sets,
     measure_set,
 )
+from tom_tui.services.photometry.flags import flag_rows
 from tom_tui.services.reduction.profiles import ProfileChooser
 from tom_tui.services.reduction.reference import targets_in_field
 from tom_tui.store import photometry as photometry_store
@@ -65,7 +68,10 @@ __all__ = [
     "save_polarimetry_png",
 ]
 
-MEASUREMENT_COLUMNS = ["target_id", "mjd", "filter", "mag", "magerr", "flux", "fluxerr", "source", "extra"]
+MEASUREMENT_COLUMNS = [
+    *("target_id", "mjd", "filter", "mag", "magerr", "flux", "fluxerr"),
+    *("source", "extra", "telescope", "instrument"),
+]
 
 
 @dataclass
@@ -145,14 +151,36 @@ def measure_polarimetry(
             result.measurements.append(measure_set(measured, instrumental, run=str(run.id)))
         except ValueError as error:
             result.refused.append(f"frames {', '.join(str(f.frame_id) for f in measured.fluxes)}: {error}")
-    if result.measurements:
+    analyser_points = _through_an_analyser(rows, fluxes)
+    if result.measurements or analyser_points.num_rows:
         with store.transaction() as tx:
             PolarimetryRepository(tx).add(result.measurements)
+            # A point measured through an analyser is not the source's total brightness (a
+            # polarised source is off by up to ±p): kept for polarimetry, hidden from light curves.
+            flag_rows(tx, analyser_points, ANALYSER_REASON, ANALYSER_FLAGGER)
     # Timestamped like the run's own lines.
     run.log.extend(f"{now_iso()} polarimetry: {reason}" for reason in result.refused)
     if result.measurements:
         run.log.append(f"{now_iso()} polarimetry: {len(result.measurements)} set(s) measured")
     return result
+
+
+ANALYSER_REASON = "measured through a polarimetric analyser: not total intensity (see `tom-tui polarimetry`)"
+ANALYSER_FLAGGER = "tom-tui reduction"
+
+
+def _through_an_analyser(rows: pa.Table, fluxes: Sequence[AngleFlux]) -> pa.Table:
+    """The stored measurement rows that came from frames taken through an analyser."""
+    taken = {(flux.target_id, round(flux.mjd, 6)) for flux in fluxes}
+    if not taken or rows.num_rows == 0:
+        return rows.slice(0, 0).select(list(FLAG_IDENTITY_COLUMNS))
+    keep = [
+        (int(target), round(float(mjd), 6)) in taken
+        for target, mjd in zip(
+            rows.column("target_id").to_pylist(), rows.column("mjd").to_pylist(), strict=True
+        )
+    ]
+    return rows.filter(pa.array(keep)).select(list(FLAG_IDENTITY_COLUMNS))
 
 
 def polarimetry_step(store: Store, run: RunRecord, outcomes: list[FrameOutcome]) -> None:
