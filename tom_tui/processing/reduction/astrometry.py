@@ -39,9 +39,6 @@ FloatArray = npt.NDArray[np.float64]
 DETECTION_SIGMA = 5.0
 DEFAULT_FWHM_GUESS_PX = 4.0
 FWHM_STAR_COUNT = 25
-# Stars are detected again with the measured FWHM only when it is this far (as a fraction) from
-# the guess the first detection used: closer, the same stars come back (0.8 s a 2k frame saved).
-REDETECT_FWHM_FRACTION = 0.25
 MINIMUM_MATCHES = 6
 # A plain TAN fit leaving more RMS than this (pixels) is refitted with SIP terms, if stars allow.
 SIP_WORTH_IT_PX = 0.15
@@ -399,10 +396,10 @@ class SolveAstrometry(Stage):
             raise StageFailure(FrameFlag.NO_STARS, f"{label}: {error}") from error
         if not np.isfinite(fwhm) or fwhm <= 0:
             raise StageFailure(FrameFlag.NO_STARS, f"{label}: the stars' FWHM could not be measured")
-        if abs(fwhm - self.fwhm_guess) > REDETECT_FWHM_FRACTION * self.fwhm_guess:
-            # The detection kernel was far from the stars' size: look again with the right one.
-            stars = detect_stars(data, fwhm, mask=unusable, background=background)
-        stars = with_saturated_stars(stars, frame.saturated, fwhm)
+        # Detected again with the measured FWHM: the kernel's size sets how well DAOStarFinder
+        # centres the stars, and the astrometric fit needs them to a tenth of a pixel.
+        found = detect_stars(data, fwhm, mask=unusable, background=background)
+        stars = with_saturated_stars(found, frame.saturated, fwhm)
         frame.results["fwhm_px"] = fwhm
         fit = self._solved(frame, label, stars, data.shape, fwhm)
         frame.ccd.wcs = fit.wcs
